@@ -1,0 +1,163 @@
+"""Execute the book's notebooks with papermill for one profile, then build the Jupyter Book.
+
+``python -m fcad_lib.pipeline --profile quick`` is what ``make book`` runs. Each notebook in
+``notebooks/`` receives the profile's parameters that it declares in its ``parameters`` cell
+(papermill's notebook inspection tells which), plus ``profile`` and ``run_dir``. Executed copies
+are written to ``book/executed/``, where ``_toc.yml`` points; the book itself is built with
+Jupyter Book 1.x with execution off, so the pages show exactly what papermill computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+EXECUTED_DIR = ROOT / "book" / "executed"
+PROFILES_FILE = ROOT / "profiles.yml"
+
+
+@dataclass
+class NotebookRun:
+    """One papermill execution: which notebook, under which output name, with what parameters."""
+
+    notebook: Path
+    output: Path
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def load_profile(name: str, path: Path = PROFILES_FILE) -> dict[str, Any]:
+    """Return the profile ``name`` from ``profiles.yml``.
+
+    Parameters
+    ----------
+    name
+        Profile name (``quick``, ``default`` or ``paper``).
+    path
+        The profiles file.
+
+    Returns
+    -------
+    dict
+        ``{"parameters": {...}, "extra_runs": [...]}``.
+    """
+    profiles = yaml.safe_load(path.read_text())
+    if name not in profiles:
+        raise KeyError(f"{path}: no profile {name!r}; known: {sorted(profiles)}")
+    profile = dict(profiles[name])
+    profile.setdefault("parameters", {})
+    profile.setdefault("extra_runs", [])
+    return profile
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names assigned in the notebook's ``parameters`` cell (papermill's inspection)."""
+    import papermill as pm
+
+    return set(pm.inspect_notebook(str(notebook)))
+
+
+def plan_runs(
+    profile_name: str, only: list[str] | None = None, run_dir: Path | None = None
+) -> list[NotebookRun]:
+    """List the papermill executions of a profile, in notebook order.
+
+    Parameters
+    ----------
+    profile_name
+        Profile in ``profiles.yml``.
+    only
+        Optional notebook name prefixes (``["01", "02"]``) to restrict the plan.
+    run_dir
+        Directory where notebooks write results; default ``runs/<profile>``.
+    """
+    profile = load_profile(profile_name)
+    run_dir = run_dir or ROOT / "runs" / profile_name
+    base = dict(profile["parameters"], profile=profile_name, run_dir=str(run_dir))
+    notebooks = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(p) for p in only)]
+    runs = []
+    for nb in notebooks:
+        names = declared_parameters(nb)
+        runs.append(
+            NotebookRun(nb, EXECUTED_DIR / nb.name, {k: v for k, v in base.items() if k in names})
+        )
+        for extra in profile["extra_runs"]:
+            if extra["notebook"] != nb.stem:
+                continue
+            params = dict(base, **extra.get("parameters", {}))
+            out = EXECUTED_DIR / f"{nb.stem}_{extra['suffix']}.ipynb"
+            runs.append(NotebookRun(nb, out, {k: v for k, v in params.items() if k in names}))
+    return runs
+
+
+def execute(run: NotebookRun) -> float:
+    """Execute one notebook with papermill; returns wall seconds."""
+    import papermill as pm
+
+    run.output.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    pm.execute_notebook(
+        str(run.notebook),
+        str(run.output),
+        parameters=run.parameters,
+        cwd=str(ROOT),
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+    )
+    return time.perf_counter() - t0
+
+
+def build_book() -> Path:
+    """Build the HTML book with Jupyter Book 1.x (execution off); returns the index page."""
+    subprocess.run(
+        [sys.executable, "-m", "jupyter_book", "build", str(ROOT), "--builder", "html"],
+        check=True,
+        cwd=ROOT,
+    )
+    return ROOT / "_build" / "html" / "index.html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: execute the notebooks of a profile and build the book."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="quick", help="profile in profiles.yml")
+    parser.add_argument("--only", nargs="*", help="notebook prefixes to run, e.g. 01 02")
+    parser.add_argument("--run-dir", type=Path, help="results directory (default runs/<profile>)")
+    parser.add_argument("--no-book", action="store_true", help="execute notebooks only")
+    parser.add_argument("--book-only", action="store_true", help="build the book only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # Kernels inherit this: TensorFlow's C++ start-up chatter stays out of the pages.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+    if not args.book_only:
+        runs = plan_runs(args.profile, args.only, args.run_dir)
+        timings = {}
+        for i, run in enumerate(runs, 1):
+            log.info("[%d/%d] papermill %s -> %s", i, len(runs), run.notebook.name,
+                     run.output.relative_to(ROOT))
+            timings[run.output.name] = execute(run)
+            log.info("      done in %.0f s", timings[run.output.name])
+    if not args.no_book:
+        index = build_book()
+        print(f"The book is at {index}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
