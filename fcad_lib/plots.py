@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -115,4 +117,272 @@ def plot_factor_maps(
     fig.suptitle(f"{ds.attrs.get('area', '')}: factors on the {ds.attrs.get('resolution_m', '?')}"
                  f" m grid ({ds.attrs.get('crs', '')})")
     fig.tight_layout()
+    return fig
+
+
+def plot_fcdensenet_diagram(config: Any, attention: bool = True) -> Figure:
+    """Block diagram of an FC-DenseNet / FCADenseNet with the feature-map count of each stage.
+
+    Parameters
+    ----------
+    config
+        :class:`fcad_lib.models.fcdensenet.FCDenseNetConfig`.
+    attention
+        Draw CBAM on the skip connections (FCADenseNet).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    k, blocks, n_pool = config.growth_rate, config.layers_per_block, config.n_pool
+    m = config.n_first_filters
+    down = []
+    for i in range(n_pool):
+        m += blocks[i] * k
+        down.append((f"DB {blocks[i]} layers\n→ {m} maps", m))
+    new = blocks[n_pool] * k
+    up = []
+    for i in range(n_pool):
+        skip = down[n_pool - 1 - i][1]
+        tu = f"TU ({new})" + (" + CBAM skip" if attention else "")
+        new_block = blocks[n_pool + 1 + i] * k
+        up.append((f"{tu}\nDB {blocks[n_pool + 1 + i]} layers\n{new + skip} → +{new_block}",
+                   new_block))
+        new = new_block
+    height = n_pool + 2
+    fig, ax = plt.subplots(figsize=(9, 0.9 * height + 1))
+    ax.set_axis_off()
+    box = {"boxstyle": "round,pad=0.4", "fc": "#e8f0fe", "ec": "#3367d6"}
+    ax.text(0.15, height, f"input → 3x3 conv ({config.n_first_filters})", ha="center", bbox=box)
+    for i, (text, _) in enumerate(down):
+        y = height - 1 - i
+        ax.text(0.15, y, text + "\nTD (1x1 conv, pool)", ha="center", va="center", fontsize=8,
+                bbox=box)
+        ax.annotate("", xy=(0.78, y), xytext=(0.3, y), arrowprops={
+            "arrowstyle": "->", "color": "#d93025" if attention else "0.4", "lw": 1.2})
+        ax.text(0.54, y + 0.12, "skip" + (" → CBAM" if attention else ""), ha="center",
+                fontsize=7, color="#d93025" if attention else "0.4")
+    ax.text(0.5, height - 1 - n_pool, f"bottleneck DB {blocks[n_pool]} layers "
+            f"(+{blocks[n_pool] * k})", ha="center", va="center", fontsize=8,
+            bbox={**box, "fc": "#fef7e0", "ec": "#f9ab00"})
+    for i, (text, _) in enumerate(up):
+        y = height - n_pool + i  # level of the skip it joins
+        ax.text(0.85, y, text, ha="center", va="center", fontsize=8, bbox=box)
+    ax.text(0.85, height, "1x1 conv → sigmoid (landslide probability)", ha="center", bbox=box)
+    ax.set_xlim(-0.1, 1.1)
+    ax.set_ylim(height - n_pool - 1.7, height + 0.6)
+    name = "FCADenseNet" if attention else "FC-DenseNet"
+    ax.set_title(f"{name}: first conv {config.n_first_filters}, growth rate k = {k}, "
+                 f"{n_pool} pools, layers per block {list(blocks)}", fontsize=9)
+    return fig
+
+
+def _components(label: np.ndarray) -> tuple[np.ndarray, int]:
+    from scipy import ndimage
+
+    return ndimage.label(label)
+
+
+def pick_examples(data: Any, split: str = "test", margin: int = 6) -> list[dict[str, Any]]:
+    """Choose a medium and a small mapped landslide in one split's patches (Figures 10-11).
+
+    Parameters
+    ----------
+    data
+        :class:`fcad_lib.experiments.PreparedData`.
+    split
+        Which split's patches to search.
+    margin
+        Pixels of context around the landslide's bounding box.
+
+    Returns
+    -------
+    list of dict
+        ``{"name", "origin", "size_px", "bbox"}`` with ``bbox = (r0, r1, c0, c1)`` inside the
+        patch; fewer than two entries when the split holds fewer landslides.
+    """
+    from scipy import ndimage
+
+    patches = data.patches
+    found = []
+    for i in data.splits[split]:
+        lab = (patches.y[i, ..., 0] > 0) & patches.valid[i, ..., 0]
+        comp, n = _components(lab)
+        for j, sl in enumerate(ndimage.find_objects(comp), start=1):
+            size = int((comp[sl] == j).sum())
+            found.append((size, int(i), sl))
+    if not found:
+        return []
+    found.sort(key=lambda t: t[0])
+    sizes = np.array([f[0] for f in found])
+    picks = {"medium": int(np.argmin(np.abs(sizes - np.percentile(sizes, 75)))),
+             "small": int(np.argmin(np.abs(sizes - max(4, np.percentile(sizes, 10)))))}
+    size_px = patches.X.shape[1]
+    out = []
+    for name, idx in picks.items():
+        size, i, sl = found[idx]
+        r0, r1 = max(0, sl[0].start - margin), min(size_px, sl[0].stop + margin)
+        c0, c1 = max(0, sl[1].start - margin), min(size_px, sl[1].stop + margin)
+        out.append({"name": name, "origin": tuple(int(v) for v in patches.origins[i]),
+                    "size_px": size, "bbox": (r0, r1, c0, c1)})
+    if len(found) == 1:
+        out = out[:1]
+    return out
+
+
+def _patch_at(patches: Any, origin: tuple[int, int]) -> int:
+    hit = np.flatnonzero((patches.origins == np.asarray(origin)).all(axis=1))
+    if hit.size == 0:
+        raise KeyError(f"no patch with origin {origin}")
+    return int(hit[0])
+
+
+def _composite(patches: Any, i: int) -> tuple[np.ndarray, str]:
+    ch = list(patches.channels)
+    if all(b in ch for b in ("B4", "B3", "B2")):
+        rgb = np.stack([patches.X[i, ..., ch.index(b)] for b in ("B4", "B3", "B2")], axis=-1)
+        lo, hi = np.nanpercentile(rgb, [2, 98])
+        return np.clip((rgb - lo) / (hi - lo + 1e-9), 0, 1), "B4-B3-B2"
+    name = next((c for c in ("elevation", "slope") if c in ch), ch[0])
+    return patches.X[i, ..., ch.index(name)], name
+
+
+def plot_prediction_zooms(
+    data: Any,
+    examples: Sequence[dict[str, Any]],
+    results: dict[str, dict[str, Any]],
+    prepared_by_name: dict[str, Any] | None = None,
+) -> Figure:
+    """Local zooms: composite, deformation rate, mapped landslide and each model's prediction.
+
+    Parameters
+    ----------
+    data
+        :class:`fcad_lib.experiments.PreparedData` whose patches give the images.
+    examples
+        From :func:`pick_examples`.
+    results
+        Column title -> experiment result (``bundle_dir`` and ``threshold`` are used).
+    prepared_by_name
+        Column title -> PreparedData with that model's channels (ablations); default ``data``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from fcad_lib.train import load_bundle
+
+    prepared_by_name = prepared_by_name or {}
+    models = {name: load_bundle(r["bundle_dir"]) for name, r in results.items()}
+    ch = list(data.patches.channels)
+    fixed = ["composite"] + (["deformation_rate"] if "deformation_rate" in ch else []) + ["mapped"]
+    ncols = len(fixed) + len(models)
+    nrows = max(1, len(examples))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 2.5 * nrows), squeeze=False)
+    for row, ex in zip(axes, examples, strict=False):
+        r0, r1, c0, c1 = ex["bbox"]
+        i = _patch_at(data.patches, ex["origin"])
+        truth = data.patches.y[i, r0:r1, c0:c1, 0]
+        img, label = _composite(data.patches, i)
+        row[0].imshow(img[r0:r1, c0:c1], cmap="gray")
+        row[0].set_title(label, fontsize=8)
+        col = 1
+        if "deformation_rate" in ch:
+            d = data.patches.X[i, r0:r1, c0:c1, ch.index("deformation_rate")]
+            m = float(np.nanmax(np.abs(d))) if np.isfinite(d).any() else 1.0
+            row[col].imshow(d, cmap="RdBu", vmin=-m, vmax=m)
+            row[col].set_title("deformation rate", fontsize=8)
+            col += 1
+        row[col].imshow(truth, cmap="Greys", vmin=0, vmax=1)
+        row[col].set_title(f"mapped ({ex['name']}, {ex['size_px']} px)", fontsize=8)
+        col += 1
+        for name, (model, prep) in models.items():
+            own = prepared_by_name.get(name, data).patches
+            j = _patch_at(own, ex["origin"])
+            x = prep.normalizer.transform(own.X[j], own.valid[j])
+            prob = model.predict(x[None], verbose=0)[0, ..., 0]
+            pred = prob >= results[name]["threshold"]
+            row[col].imshow(prob[r0:r1, c0:c1], cmap="magma", vmin=0, vmax=1)
+            row[col].contour(truth, levels=[0.5], colors="c", linewidths=0.8)
+            row[col].contour(pred[r0:r1, c0:c1].astype(float), levels=[0.5], colors="w",
+                             linewidths=0.8, linestyles="--")
+            row[col].set_title(name, fontsize=8)
+            col += 1
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.suptitle("probability (colour), mapped outline (cyan), predicted outline (white dashed)",
+                 fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_area_map(
+    probability_path: str | Path,
+    predicted: Any,
+    inventory: Any | None = None,
+    max_pixels: int = 1_500_000,
+) -> Figure:
+    """Whole-area probability map with predicted and mapped outlines, plus two zooms.
+
+    The raster is read decimated (``out_shape``) so the figure costs the same memory for any
+    area size.
+
+    Parameters
+    ----------
+    probability_path
+        Probability GeoTIFF written by :func:`fcad_lib.predict.predict_raster`.
+    predicted
+        Predicted landslide polygons (GeoDataFrame).
+    inventory
+        Mapped landslide polygons (GeoDataFrame) or None.
+    max_pixels
+        Largest number of pixels read for the overview panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import rasterio
+    from rasterio.windows import from_bounds
+
+    with rasterio.open(probability_path) as src:
+        scale = max(1.0, np.sqrt(src.width * src.height / max_pixels))
+        shape = (max(1, int(src.height / scale)), max(1, int(src.width / scale)))
+        prob = src.read(1, out_shape=shape, masked=True).filled(np.nan)
+        b = src.bounds
+        extent = (b.left, b.right, b.bottom, b.top)
+        if inventory is not None:
+            inventory = inventory.to_crs(src.crs)
+        # zooms: around the largest mapped landslide and the largest predicted one
+        targets = []
+        for gdf in (inventory, predicted):
+            if gdf is not None and len(gdf):
+                geom = gdf.geometry.iloc[int(np.argmax(gdf.geometry.area.values))]
+                targets.append(geom.buffer(max(150.0, np.sqrt(geom.area))).bounds)
+        zooms = []
+        for t in targets[:2]:
+            win = from_bounds(*t, transform=src.transform).round_offsets().round_lengths()
+            win = win.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+            zooms.append((src.read(1, window=win, masked=True).filled(np.nan),
+                          rasterio.windows.bounds(win, src.transform)))
+    fig, axes = plt.subplots(1, 1 + len(zooms), figsize=(6 + 3.5 * len(zooms), 5.5),
+                             squeeze=False, gridspec_kw={"width_ratios": [2] + [1] * len(zooms)})
+    axes = axes[0]
+    panels = [(prob, extent, "whole area")] + [
+        (z, (zb[0], zb[2], zb[1], zb[3]), f"zoom {n + 1}") for n, (z, zb) in enumerate(zooms)]
+    cmap = plt.get_cmap("magma").copy()
+    cmap.set_bad("0.85")
+    for ax, (img, ext, title) in zip(axes, panels, strict=True):
+        im = ax.imshow(img, extent=ext, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        if inventory is not None and len(inventory):
+            inventory.boundary.plot(ax=ax, color="c", linewidth=0.6)
+        if len(predicted):
+            predicted.boundary.plot(ax=ax, color="w", linewidth=0.5, linestyle="--")
+        ax.set_xlim(ext[0], ext[1])
+        ax.set_ylim(ext[2], ext[3])
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+    fig.colorbar(im, ax=list(axes), shrink=0.7, label="landslide probability")
+    fig.suptitle("mapped landslides (cyan), predicted polygons (white dashed)", fontsize=9)
     return fig

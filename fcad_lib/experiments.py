@@ -1,0 +1,293 @@
+"""One experiment = train and evaluate one (model, factors, split, seed) on a study-area stack.
+
+The comparison (notebook 05) and the ablation (notebook 06) are lists of
+:class:`ExperimentSpec`; :func:`run_experiment` trains the model with the paper's recipe
+(:mod:`fcad_lib.train`), chooses the threshold on the validation split, scores the **test** split
+from streamed confusion counts at that threshold and at 0.5, and writes everything into
+``run_dir/experiments/<spec.slug>/`` (the model bundle and ``result.json``). A finished
+experiment with the same spec is read back instead of retrained, so notebooks share work and a
+re-run after an interruption only trains what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from fcad_lib import metrics, samples, train
+from fcad_lib.models import build_model
+
+log = logging.getLogger(__name__)
+
+#: Factor groups of the ablations. "RS" is the paper's name for the stack without the
+#: deformation rate (optical + terrain), "RS-DR" the full stack.
+OPTICAL = ("B2", "B3", "B4", "B8")
+TERRAIN = ("elevation", "slope", "aspect", "curvature", "lithology")
+FACTOR_GROUPS: dict[str, tuple[str, ...]] = {
+    "RS-DR": ("deformation_rate", *OPTICAL, *TERRAIN),
+    "RS": (*OPTICAL, *TERRAIN),
+    "optical": OPTICAL,
+    "terrain": TERRAIN,
+    "deformation": ("deformation_rate",),
+}
+
+#: The paper's Table 3 and Table 4 (Baihetan test split), for side-by-side display only.
+PAPER_TABLE3 = pd.DataFrame(
+    {
+        "pre": [0.6870, 0.4653, 0.6312, 0.8381],
+        "rec": [0.5354, 0.6908, 0.7043, 0.6972],
+        "f1": [0.6018, 0.5561, 0.6658, 0.7611],
+        "kappa": [0.6002, 0.5543, 0.6599, 0.7602],
+        "miou": [0.7136, 0.6901, 0.7479, 0.8062],
+    },
+    index=pd.Index(["FCN", "U-Net", "FC-DenseNet", "FCADenseNet"], name="model"),
+)
+PAPER_TABLE4 = pd.DataFrame(
+    {
+        "pre": [0.6614, 0.8381],
+        "rec": [0.6878, 0.6972],
+        "f1": [0.6743, 0.7611],
+        "kappa": [0.6729, 0.7602],
+        "miou": [0.7529, 0.8062],
+    },
+    index=pd.Index(["RS", "RS-DR"], name="stack"),
+)
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """Everything that determines one training run.
+
+    Attributes
+    ----------
+    model
+        ``fcn``, ``unet``, ``fcdensenet`` or ``fcadensenet``.
+    factors
+        Factors fed to the network (lithology is one-hot encoded into several channels).
+    split
+        ``random`` (the paper's 7:3) or ``blocked`` (spatial blocks of ``block_tiles`` x
+        ``block_tiles`` patches go whole into one split).
+    seed
+        Seeds the split, the weights, the augmentation and the data order.
+    """
+
+    model: str
+    factors: tuple[str, ...]
+    split: str = "random"
+    seed: int = 0
+    model_config: str = "56"
+    patch_size: int = 128
+    stride: int = 128
+    batch_size: int = 8
+    epochs: int = 10
+    steps_per_epoch: int | None = None
+    learning_rate: float = 1e-4
+    loss: str = "bce"
+    block_tiles: int = 3
+    oversample: int = 2
+    tag: str = ""
+
+    @property
+    def slug(self) -> str:
+        """Directory name: readable prefix + hash of the full spec."""
+        digest = hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:8]
+        tag = f"{self.tag}_" if self.tag else ""
+        return f"{self.model}_{tag}{self.split}_seed{self.seed}_{digest}"
+
+
+@dataclass
+class PreparedData:
+    """Patches of one stack split three ways, with the normaliser fitted on training only."""
+
+    patches: samples.Patches
+    splits: dict[str, np.ndarray]
+    preprocessing: samples.Preprocessing
+    arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def available_factors(ds: xr.Dataset, wanted: Iterable[str]) -> tuple[str, ...]:
+    """The wanted factors that the stack has, in the stack's canonical order."""
+    wanted = set(wanted)
+    return tuple(f for f in ds.attrs["factors"] if f in wanted)
+
+
+def channel_names(ds: xr.Dataset, wanted: Iterable[str]) -> list[str]:
+    """Network input channels for the wanted factors (one-hot lithology gives one per unit)."""
+    factors = available_factors(ds, wanted)
+    codes = []
+    if "lithology" in factors:
+        lith = ds["lithology"].values
+        codes = [int(c) for c in np.unique(lith[np.isfinite(lith)])]
+    return samples.lithology_channels(list(factors), "onehot", codes)
+
+
+def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
+    """Tile the stack, split the patches and fit the normaliser on the training patches.
+
+    Parameters
+    ----------
+    ds
+        Aligned stack (:func:`fcad_lib.study_area.load_study_area`).
+    spec
+        Experiment spec: factors, patch size, stride, split and seed are used.
+
+    Returns
+    -------
+    PreparedData
+        ``arrays[split] = (X normalised, y float32, sample weight)`` for train / val / test.
+    """
+    factors = available_factors(ds, spec.factors)
+    if not factors:
+        raise ValueError(f"none of the factors {spec.factors} is in the stack {ds.attrs['area']}")
+    patches = samples.extract_patches(ds, factors=list(factors), size=spec.patch_size,
+                                      stride=spec.stride)
+    if spec.split == "random":
+        splits = samples.split_random(len(patches), seed=spec.seed, positive=patches.positive)
+    elif spec.split == "blocked":
+        splits = samples.split_blocked(patches.origins, spec.block_tiles * spec.patch_size,
+                                       seed=spec.seed, positive=patches.positive)
+    else:
+        raise ValueError(f"unknown split {spec.split!r}: use 'random' or 'blocked'")
+    # Statistics of the training patches only: nothing of the test split leaks into the inputs.
+    normalizer = samples.Normalizer().fit(patches.subset(splits["train"]))
+    prep = samples.Preprocessing.from_patches(patches, normalizer, model_name=spec.model)
+    arrays = {}
+    for name, idx in splits.items():
+        sub = patches.subset(idx)
+        x = normalizer.transform(sub.X, sub.valid)
+        arrays[name] = (x, sub.y.astype("float32"), sub.valid.astype("float32"))
+    return PreparedData(patches, splits, prep, arrays)
+
+
+def _score(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray], threshold: float,
+           batch_size: int) -> tuple[dict[str, float], dict[str, int]]:
+    x, y, w = data
+    counts = metrics.ConfusionCounts()
+    for start in range(0, len(x), batch_size):
+        prob = model.predict(x[start:start + batch_size], verbose=0)
+        counts.update(y[start:start + batch_size], prob, threshold=threshold,
+                      valid=w[start:start + batch_size] > 0)
+    return counts.scores(), asdict(counts)
+
+
+def run_experiment(
+    ds: xr.Dataset,
+    spec: ExperimentSpec,
+    run_dir: str | Path,
+    reuse: bool = True,
+    prepared: PreparedData | None = None,
+    verbose: int = 1,
+) -> dict[str, Any]:
+    """Train and evaluate one spec; write and return its ``result.json`` content.
+
+    Parameters
+    ----------
+    ds
+        Aligned stack.
+    spec
+        What to train.
+    run_dir
+        Run directory; results go to ``run_dir/experiments/<spec.slug>/``.
+    reuse
+        Read a finished result with the same spec instead of training again.
+    prepared
+        Patches prepared by :func:`prepare_data` for the same factors / split / seed (saves
+        re-tiling when several models share them).
+    verbose
+        0 silences the progress bar.
+
+    Returns
+    -------
+    dict
+        ``spec``, ``threshold`` (chosen on validation), ``test`` (scores at that threshold),
+        ``test_at_0.5``, ``val``, confusion counts, patch counts per split, ``train_seconds``,
+        ``bundle_dir``.
+    """
+    out = Path(run_dir) / "experiments" / spec.slug
+    result_path = out / "result.json"
+    if reuse and result_path.exists():
+        return json.loads(result_path.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    train.set_reproducible(spec.seed)
+    data = prepared or prepare_data(ds, spec)
+    x_tr, y_tr, w_tr = data.arrays["train"]
+    if spec.oversample > 1:
+        # The paper augments the rare class: patches with landslide pixels are repeated.
+        pos = np.flatnonzero(y_tr.reshape(len(y_tr), -1).max(axis=1) > 0)
+        rep = np.concatenate([np.arange(len(x_tr))] + [pos] * (spec.oversample - 1))
+        x_tr, y_tr, w_tr = x_tr[rep], y_tr[rep], w_tr[rep]
+    train_ds = samples.make_dataset(x_tr, y_tr, w_tr, batch_size=spec.batch_size, shuffle=True,
+                                    augment=True, seed=spec.seed, repeat=True)
+    val_ds = samples.make_dataset(*data.arrays["val"], batch_size=spec.batch_size, shuffle=False,
+                                  augment=False, seed=spec.seed)
+    steps = spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
+    n_channels = len(data.preprocessing.channels)
+    model = build_model(spec.model, (spec.patch_size, spec.patch_size, n_channels),
+                        config=spec.model_config)
+    config = train.TrainConfig(
+        epochs=spec.epochs, steps_per_epoch=steps, batch_size=spec.batch_size,
+        learning_rate=spec.learning_rate, loss=spec.loss, seed=spec.seed, verbose=verbose,
+    )
+    t0 = time.perf_counter()
+    fit = train.train_model(model, train_ds, val_ds, out, config, preprocessing=data.preprocessing)
+    seconds = time.perf_counter() - t0
+    best, _ = train.load_bundle(fit.bundle_dir)
+    threshold = float(fit.threshold)
+    test_scores, test_counts = _score(best, data.arrays["test"], threshold, spec.batch_size)
+    test_05, counts_05 = _score(best, data.arrays["test"], 0.5, spec.batch_size)
+    val_scores, _ = _score(best, data.arrays["val"], threshold, spec.batch_size)
+    result = {
+        "spec": asdict(spec),
+        "slug": spec.slug,
+        "channels": data.preprocessing.channels,
+        "threshold": threshold,
+        "val": val_scores,
+        "test": test_scores,
+        "test_at_0.5": test_05,
+        "test_counts": test_counts,
+        "test_counts_at_0.5": counts_05,
+        "n_patches": {k: int(len(v)) for k, v in data.splits.items()},
+        "n_positive_test_px": int(data.arrays["test"][1].sum()),
+        "best_epoch": int(fit.best_epoch),
+        "train_seconds": seconds,
+        "bundle_dir": str(Path(fit.bundle_dir)),
+    }
+    tmp = result_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=2))
+    tmp.replace(result_path)
+    return result
+
+
+def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.DataFrame:
+    """One row per experiment: spec columns + the five scores of ``which`` + threshold."""
+    rows = []
+    for r in results:
+        spec = r["spec"]
+        rows.append({
+            "model": spec["model"], "tag": spec["tag"], "split": spec["split"],
+            "seed": spec["seed"], "threshold": r["threshold"], **r[which],
+        })
+    return pd.DataFrame(rows)
+
+
+def summary_table(frame: pd.DataFrame, by: Sequence[str], metric_cols: Sequence[str] = (
+        "pre", "rec", "f1", "kappa", "miou")) -> pd.DataFrame:
+    """Mean and standard deviation over seeds, formatted ``mean ± std`` (std 0 with one seed)."""
+    grouped = frame.groupby(list(by), sort=False)[list(metric_cols)]
+    mean, std = grouped.mean(), grouped.std(ddof=1).fillna(0.0)
+    n = grouped.size()
+    table = mean.copy().astype(object)
+    for col in metric_cols:
+        table[col] = [f"{m:.4f} ± {s:.4f}" for m, s in zip(mean[col], std[col], strict=True)]
+    table["seeds"] = n
+    return table
