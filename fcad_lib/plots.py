@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ def plot_factor_maps(
             im = ax.imshow(values, extent=extent, cmap=cmap, vmin=vmin, vmax=vmax,
                            interpolation="nearest")
             units = da.attrs.get("units", "")
-            ax.set_title(da.attrs.get("long_name", name))
+            ax.set_title(textwrap.fill(da.attrs.get("long_name", name), 34), fontsize=9)
             fig.colorbar(im, ax=ax, shrink=0.8, label=units)
             if outline and label is not None and label.any():
                 ax.contour(label, levels=[0.5], colors="k", linewidths=0.4, extent=extent,

@@ -1,0 +1,402 @@
+"""Parse ``data_manifest.yml``: study areas, their layers, checksums and generators.
+
+The manifest is the single truth of what a study area is (see ``book/architecture.md``). Paths
+are relative to the manifest file's directory; a path starting with ``{shared}/`` resolves to
+``$FCAD_SHARED_DATA`` or else ``<repo root>/../shared/data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fcad_lib.errors import ChecksumError, ManifestError, MissingFileError
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MANIFEST = REPO_ROOT / "data_manifest.yml"
+CHECKSUM_FILE = "checksums.sha256"
+
+ROLES = (
+    "deformation_rate",
+    "optical_B2",
+    "optical_B3",
+    "optical_B4",
+    "optical_B8",
+    "dem",
+    "lithology",
+    "inventory",
+)
+RASTER_FORMATS = ("GTiff", "MintPy-HDF5")
+VECTOR_FORMATS = ("ESRI Shapefile", "GPKG", "GeoJSON")
+RESAMPLINGS = ("bilinear", "nearest")
+CATEGORICAL_ROLES = ("lithology", "inventory")
+
+_LAYER_KEYS = {
+    "name", "role", "path", "format", "dataset", "band", "count", "units", "crs", "nodata",
+    "resampling", "sha256", "source", "licence",
+}
+_AREA_KEYS = {"description", "crs", "resolution_m", "bounds", "generator", "layers"}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One file of a study area, as declared in the manifest.
+
+    ``path`` is absolute (resolved). ``sha256`` is ``None`` only for generated files, which are
+    verified against the generator's ``checksums.sha256``.
+    """
+
+    name: str
+    role: str
+    path: Path
+    format: str
+    units: str | None = None
+    crs: str | None = None
+    nodata: float | None = None
+    resampling: str = "bilinear"
+    sha256: str | None = None
+    source: str = ""
+    licence: str = ""
+    band: int = 1
+    count: int | None = None
+    dataset: str | None = None
+
+    @property
+    def is_raster(self) -> bool:
+        """True for GeoTIFF and MintPy layers, False for vector inventories."""
+        return self.format in RASTER_FORMATS
+
+
+@dataclass(frozen=True)
+class Generator:
+    """``module:function`` that writes a generated area's files, and its keyword parameters."""
+
+    function: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    """A study area: target CRS and pixel size, optional bounds, its layers."""
+
+    name: str
+    crs: str
+    layers: tuple[Layer, ...]
+    resolution_m: float | None = None
+    description: str = ""
+    bounds: tuple[float, float, float, float] | None = None
+    generator: Generator | None = None
+    manifest_path: Path | None = None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Roles provided by this area, in manifest order."""
+        return tuple(layer.role for layer in self.layers)
+
+    @property
+    def raster_layers(self) -> tuple[Layer, ...]:
+        """The raster layers (everything except the inventory)."""
+        return tuple(layer for layer in self.layers if layer.is_raster)
+
+    def has(self, role: str) -> bool:
+        """Whether the area provides a layer with this role."""
+        return role in self.roles
+
+    def layer(self, role: str) -> Layer:
+        """Return the layer with ``role``; ``ManifestError`` if unknown or absent."""
+        if role not in ROLES:
+            raise ManifestError(self.manifest_path, f"unknown role {role!r}; known: {ROLES}")
+        for layer in self.layers:
+            if layer.role == role:
+                return layer
+        raise ManifestError(
+            self.manifest_path, f"area {self.name!r} has no layer with role {role!r}"
+        )
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The parsed manifest file: version and areas by name."""
+
+    path: Path
+    version: int
+    areas: dict[str, StudyArea]
+
+    def __getitem__(self, name: str) -> StudyArea:
+        if name not in self.areas:
+            raise ManifestError(
+                self.path, f"unknown study area {name!r}; known: {sorted(self.areas)}"
+            )
+        return self.areas[name]
+
+    @property
+    def names(self) -> list[str]:
+        """Area names in manifest order."""
+        return list(self.areas)
+
+
+def shared_data_dir() -> Path:
+    """Directory that ``{shared}/`` stands for: ``$FCAD_SHARED_DATA`` or ``../shared/data``."""
+    env = os.environ.get("FCAD_SHARED_DATA")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+def resolve_path(raw: str, base_dir: Path) -> Path:
+    """Resolve a manifest path: ``{shared}/...`` or relative to ``base_dir``."""
+    prefix = "{shared}/"
+    if raw.startswith(prefix):
+        return (shared_data_dir() / raw[len(prefix):]).resolve()
+    path = Path(raw)
+    return path if path.is_absolute() else (base_dir / path).resolve()
+
+
+def _parse_nodata(value: Any, where: Path, layer: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in {"nan", ".nan"}:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ManifestError(where, f"layer {layer!r}: nodata {value!r} is not a number") from None
+
+
+def _parse_layer(raw: Any, area: str, base_dir: Path, where: Path) -> Layer:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(where, f"area {area!r}: each layer must be a mapping, got {raw!r}")
+    missing = {"name", "role", "path", "format"} - set(raw)
+    if missing:
+        raise ManifestError(where, f"area {area!r}: layer lacks keys {sorted(missing)}")
+    unknown = set(raw) - _LAYER_KEYS
+    if unknown:
+        raise ManifestError(where, f"layer {raw['name']!r}: unknown keys {sorted(unknown)}")
+    role, fmt = raw["role"], raw["format"]
+    if role not in ROLES:
+        raise ManifestError(where, f"layer {raw['name']!r}: unknown role {role!r}; known {ROLES}")
+    if fmt not in RASTER_FORMATS + VECTOR_FORMATS:
+        raise ManifestError(where, f"layer {raw['name']!r}: unknown format {fmt!r}")
+    if (role == "inventory") != (fmt in VECTOR_FORMATS):
+        raise ManifestError(where, f"layer {raw['name']!r}: role {role!r} cannot be a {fmt}")
+    resampling = raw.get("resampling") or ("nearest" if role in CATEGORICAL_ROLES else "bilinear")
+    if resampling not in RESAMPLINGS:
+        raise ManifestError(
+            where, f"layer {raw['name']!r}: resampling must be one of {RESAMPLINGS}"
+        )
+    sha = raw.get("sha256")
+    return Layer(
+        name=str(raw["name"]),
+        role=role,
+        path=resolve_path(str(raw["path"]), base_dir),
+        format=fmt,
+        units=raw.get("units"),
+        crs=raw.get("crs"),
+        nodata=_parse_nodata(raw.get("nodata"), where, raw["name"]),
+        resampling=resampling,
+        sha256=None if sha is None else str(sha).lower(),
+        source=str(raw.get("source", "")),
+        licence=str(raw.get("licence", "")),
+        band=int(raw.get("band", 1)),
+        count=None if raw.get("count") is None else int(raw["count"]),
+        dataset=raw.get("dataset", "velocity" if fmt == "MintPy-HDF5" else None),
+    )
+
+
+def _parse_area(name: str, raw: Any, base_dir: Path, where: Path) -> StudyArea:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(where, f"area {name!r} must be a mapping")
+    unknown = set(raw) - _AREA_KEYS
+    if unknown:
+        raise ManifestError(where, f"area {name!r}: unknown keys {sorted(unknown)}")
+    if "crs" not in raw or not raw.get("layers"):
+        raise ManifestError(where, f"area {name!r} needs 'crs' and a non-empty 'layers' list")
+    layers = tuple(_parse_layer(item, name, base_dir, where) for item in raw["layers"])
+    roles = [layer.role for layer in layers]
+    duplicated = sorted({r for r in roles if roles.count(r) > 1})
+    if duplicated:
+        raise ManifestError(where, f"area {name!r}: roles declared twice: {duplicated}")
+    bounds = raw.get("bounds")
+    if bounds is not None:
+        if len(bounds) != 4 or not (bounds[0] < bounds[2] and bounds[1] < bounds[3]):
+            raise ManifestError(where, f"area {name!r}: bounds must be [xmin, ymin, xmax, ymax]")
+        bounds = tuple(float(b) for b in bounds)
+    generator = None
+    if raw.get("generator") is not None:
+        gen = raw["generator"]
+        if not isinstance(gen, Mapping) or ":" not in str(gen.get("function", "")):
+            raise ManifestError(where, f"area {name!r}: generator.function must be module:function")
+        generator = Generator(function=str(gen["function"]), params=dict(gen.get("params") or {}))
+    resolution = raw.get("resolution_m")
+    return StudyArea(
+        name=name,
+        crs=str(raw["crs"]),
+        layers=layers,
+        resolution_m=None if resolution is None else float(resolution),
+        description=str(raw.get("description", "")).strip(),
+        bounds=bounds,
+        generator=generator,
+        manifest_path=where,
+    )
+
+
+def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
+    """Read and validate a manifest file.
+
+    Parameters
+    ----------
+    path : str or PathLike, optional
+        The YAML file. Default: ``$FCAD_MANIFEST`` or ``data_manifest.yml`` at the repo root.
+
+    Returns
+    -------
+    Manifest
+        Areas by name, with absolute layer paths.
+
+    Raises
+    ------
+    MissingFileError
+        The manifest file does not exist.
+    ManifestError
+        Bad YAML or bad schema.
+    """
+    if path is None:
+        path = os.environ.get("FCAD_MANIFEST") or DEFAULT_MANIFEST
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise MissingFileError(path, "manifest file does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ManifestError(path, f"not valid YAML: {exc}") from exc
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("areas"), Mapping):
+        raise ManifestError(path, "top level must be a mapping with an 'areas' mapping")
+    version = raw.get("version", 1)
+    if version != 1:
+        raise ManifestError(path, f"unsupported manifest version {version!r} (expected 1)")
+    areas = {
+        str(name): _parse_area(str(name), area, path.parent, path)
+        for name, area in raw["areas"].items()
+    }
+    return Manifest(path=path, version=int(version), areas=areas)
+
+
+def get_area(name: str, manifest: Manifest | str | os.PathLike[str] | None = None) -> StudyArea:
+    """Return the study area ``name`` from ``manifest`` (a ``Manifest``, a path or the default)."""
+    if not isinstance(manifest, Manifest):
+        manifest = load_manifest(manifest)
+    return manifest[name]
+
+
+def sha256_file(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks (``MissingFileError`` if absent)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(path, "file does not exist")
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_checksum_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Parse a ``sha256sum``-format file into ``{filename: hex}``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ChecksumError(path, "checksum file does not exist")
+    sums: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2:
+            raise ChecksumError(path, f"malformed line {line!r}")
+        # sha256sum marks binary mode with a leading '*' on the name.
+        sums[parts[1].strip().lstrip("*")] = parts[0].lower()
+    return sums
+
+
+def verify_layer(layer: Layer) -> str:
+    """Check a layer's file against its sha256 and return the digest.
+
+    Shapefiles: only the ``.shp`` is hashed; the ``.dbf``/``.shx``/``.prj`` sidecars are not.
+    Layers with ``sha256: null`` are checked against ``checksums.sha256`` beside the file.
+
+    Raises
+    ------
+    MissingFileError
+        The file does not exist.
+    ChecksumError
+        Digest mismatch (naming the file, expected and actual), or for a ``null`` sha256 a
+        missing ``checksums.sha256`` or a missing entry in it.
+    """
+    actual = sha256_file(layer.path)
+    expected = layer.sha256
+    if expected is None:
+        sums_path = layer.path.parent / CHECKSUM_FILE
+        sums = read_checksum_file(sums_path)
+        if layer.path.name not in sums:
+            raise ChecksumError(layer.path, f"no entry for {layer.path.name!r} in {sums_path}")
+        expected = sums[layer.path.name]
+    if actual != expected:
+        raise ChecksumError(layer.path, f"sha256 mismatch: expected {expected}, actual {actual}")
+    return actual
+
+
+def verify_area(area: StudyArea) -> dict[str, str]:
+    """Verify every layer of ``area``; return ``{layer name: sha256}``."""
+    return {layer.name: verify_layer(layer) for layer in area.layers}
+
+
+def ensure_generated(area: StudyArea) -> bool:
+    """Run the area's generator when any of its files (or ``checksums.sha256``) is missing.
+
+    The generator ``module:function`` is called as ``function(out_dir=<layers' dir>, **params)``,
+    plus ``overwrite=True`` when only part of the files exist.
+
+    Returns
+    -------
+    bool
+        True when the generator ran, False when nothing was missing or the area is not generated.
+    """
+    if area.generator is None:
+        return False
+    out_dirs = {layer.path.parent for layer in area.layers}
+    if len(out_dirs) != 1:
+        raise ManifestError(
+            area.manifest_path, f"generated area {area.name!r} must keep its layers in one folder"
+        )
+    out_dir = out_dirs.pop()
+    needed = [layer.path for layer in area.layers] + [out_dir / CHECKSUM_FILE]
+    if all(p.is_file() for p in needed):
+        return False
+    module_name, func_name = area.generator.function.split(":", 1)
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError) as exc:
+        raise ManifestError(
+            area.manifest_path, f"cannot import generator {area.generator.function!r}: {exc}"
+        ) from exc
+    params = dict(area.generator.params)
+    if any(p.is_file() for p in needed):
+        # An incomplete set (interrupted run, deleted file): the generator is deterministic, so
+        # rewriting the whole set is safe, and it refuses to overwrite unless told to.
+        log.warning("area %r: incomplete generated files in %s, regenerating", area.name, out_dir)
+        params["overwrite"] = True
+    log.info("generating study area %r in %s", area.name, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    func(out_dir=out_dir, **params)
+    for p in needed:
+        if not p.is_file():
+            raise MissingFileError(p, f"generator {area.generator.function} did not write it")
+    return True

@@ -1,0 +1,112 @@
+"""Model complexity: parameter counts and analytic FLOPs.
+
+FLOPs are counted as ``2 x multiply-accumulates`` of the layers that dominate the cost, computed
+from each layer's configuration and static output shape (no profiler, any backend):
+
+* ``Conv2D``: ``2 * H_out * W_out * C_out * k_h * k_w * C_in / groups``;
+* ``Conv2DTranspose``: every input pixel scatters a ``k_h x k_w x C_out`` kernel,
+  ``2 * H_in * W_in * C_in * k_h * k_w * C_out``;
+* ``Dense``: ``2 * n_in * n_out`` per position of its (possibly multi-dimensional) input.
+
+Biases, batch normalisation, activations, pooling, concatenation and element-wise products are not
+counted (together a few per cent at most); this is the usual convention of the papers compared.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import pandas as pd
+
+
+def count_params(model: keras.Model) -> int:
+    """Number of parameters (trainable and non-trainable, e.g. BatchNorm moving statistics)."""
+    return int(model.count_params())
+
+
+def count_trainable_params(model: keras.Model) -> int:
+    """Number of trainable parameters."""
+    return int(sum(math.prod(w.shape) for w in model.trainable_weights))
+
+
+def _spatial(shape: tuple[int | None, ...], layer: keras.layers.Layer) -> int:
+    dims = tuple(shape[1:-1])
+    if any(d is None for d in dims):
+        raise ValueError(
+            f"layer {layer.name!r} has unknown spatial size {shape}; build the model with a fixed "
+            "input size to count FLOPs"
+        )
+    return math.prod(dims)
+
+
+def layer_flops(layer: keras.layers.Layer) -> int:
+    """FLOPs of one call of ``layer`` on a batch of one (0 for uncounted layer types)."""
+    # transposed conv first: in case a backend makes it a Conv2D subclass
+    if isinstance(layer, keras.layers.Conv2DTranspose):
+        kh, kw = layer.kernel_size
+        c_in = layer.input.shape[-1]
+        return 2 * _spatial(layer.input.shape, layer) * c_in * kh * kw * layer.filters
+    if isinstance(layer, keras.layers.Conv2D):
+        kh, kw = layer.kernel_size
+        c_in = layer.input.shape[-1] // layer.groups
+        return 2 * _spatial(layer.output.shape, layer) * layer.filters * kh * kw * c_in
+    if isinstance(layer, keras.layers.Dense):
+        n_in = layer.kernel.shape[0]
+        total = 0
+        # a shared Dense may be called several times (CBAM's MLP): count every call
+        for node in layer._inbound_nodes:
+            out_shape = node.outputs[0].shape
+            positions = _spatial(out_shape, layer) if len(out_shape) > 2 else 1
+            total += 2 * positions * n_in * layer.units
+        return total
+    return 0
+
+
+def count_flops(model: keras.Model, batch_size: int = 1) -> int:
+    """FLOPs (2 x multiply-accumulates) of one forward pass on ``batch_size`` inputs.
+
+    Nested models are walked recursively.  The model must have a fixed input size.
+    """
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            total += count_flops(layer, batch_size=1)
+        else:
+            total += layer_flops(layer)
+    return int(total * batch_size)
+
+
+def complexity_table(models: dict[str, keras.Model], patch_size: int = 128) -> pd.DataFrame:
+    """Parameters and GFLOPs per ``patch_size x patch_size`` patch of several models.
+
+    Models built for another (fixed) input size are scaled by the ratio of pixel counts, which is
+    exact for convolutional layers of fully convolutional networks (and off only by the tiny,
+    size-independent CBAM MLPs).
+
+    Parameters
+    ----------
+    models : dict
+        Display name -> built model.
+    patch_size : int
+        Patch side in pixels (128 in the paper).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = model name; columns ``params``, ``trainable_params``, ``gflops_per_patch``.
+    """
+    rows = {}
+    for label, model in models.items():
+        height, width = model.input_shape[1:3]
+        if height is None or width is None:
+            raise ValueError(f"{label}: build the model with a fixed input size to count FLOPs")
+        scale = patch_size * patch_size / (height * width)
+        rows[label] = {
+            "params": count_params(model),
+            "trainable_params": count_trainable_params(model),
+            "gflops_per_patch": count_flops(model) * scale / 1e9,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "model"
+    return table

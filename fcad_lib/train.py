@@ -1,0 +1,430 @@
+"""Training loop of the paper (Section 3.4) and the saved model bundle.
+
+The paper trains with binary cross-entropy, Adam (learning rate 1e-4), batch 8, and keeps the
+best model by a ModelCheckpoint on the loss. :func:`train_model` does the same with Keras
+callbacks and adds what a reproducible, interruptible run needs:
+
+* ``ModelCheckpoint`` on ``val_loss`` (``save_best_only``) -> ``out_dir/model.keras``;
+* ``BackupAndRestore`` in ``out_dir/backup``: a killed run called again with the same
+  ``out_dir`` resumes after the last finished epoch (weights, optimizer state, epoch counter);
+* ``CSVLogger`` appending to ``out_dir/history.csv`` (rows of epochs that are re-run after a
+  resume are dropped first, so the file has one row per epoch);
+* a ``tqdm`` progress bar over epochs x steps, and ``TerminateOnNaN``.
+
+After training the best model is reloaded, the probability threshold that maximises F1 on the
+**validation** split is chosen with :class:`fcad_lib.metrics.ThresholdSweep` (the paper fixes
+0.5), and the *bundle* is written: ``model.keras`` + ``preprocessing.json`` (channels, z-score,
+lithology encoding, patch size, threshold) + ``train_config.json``. :func:`load_bundle` reads it
+back; prediction needs nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+
+from fcad_lib import losses, metrics
+
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "TqdmProgress",
+    "load_bundle",
+    "plot_learning_curves",
+    "set_reproducible",
+    "train_model",
+]
+
+MODEL_FILE = "model.keras"
+PREPROCESSING_FILE = "preprocessing.json"
+CONFIG_FILE = "train_config.json"
+HISTORY_FILE = "history.csv"
+BACKUP_DIR = "backup"
+
+
+def set_reproducible(seed: int) -> None:
+    """Seed every RNG and make TensorFlow ops deterministic.
+
+    Call it before building the model and the datasets. Seeds Python, NumPy and the backend
+    (:func:`keras.utils.set_random_seed`), enables TensorFlow op determinism and runs independent
+    ops one at a time. The last step is only possible before TensorFlow has started its runtime;
+    later it is skipped with a warning (op determinism still holds on CPU).
+
+    Parameters
+    ----------
+    seed
+        Seed of all generators.
+    """
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    try:
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError as err:  # TF already initialised its thread pools
+        if tf.config.threading.get_inter_op_parallelism_threads() != 1:
+            warnings.warn(f"could not limit inter-op parallelism to 1 thread: {err}",
+                          RuntimeWarning, stacklevel=2)
+
+
+@dataclass
+class TrainConfig:
+    """Training hyper-parameters (defaults: the paper's).
+
+    Attributes
+    ----------
+    epochs
+        Number of epochs (the total, also when resuming).
+    steps_per_epoch
+        Optimiser steps per epoch; ``None`` = one full pass over a finite training dataset
+        (needed as a number when the dataset repeats).
+    batch_size
+        Batch size the datasets were built with (recorded; batching is the dataset's).
+    learning_rate
+        Adam learning rate (paper: 1e-4).
+    loss
+        Name for :func:`fcad_lib.losses.get_loss` (paper: ``"bce"``).
+    loss_kwargs
+        Keyword arguments of the loss, e.g. ``{"pos_weight": 50.0}``.
+    seed
+        Seed of the run (recorded; call :func:`set_reproducible` before building the model).
+    monitor
+        Logged quantity that selects the best checkpoint.
+    augment
+        Whether the training dataset augments (recorded).
+    verbose
+        0 = silent, 1 = progress bar (only on a terminal).
+    """
+
+    epochs: int = 150
+    steps_per_epoch: int | None = None
+    batch_size: int = 8
+    learning_rate: float = 1e-4
+    loss: str = "bce"
+    loss_kwargs: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    monitor: str = "val_loss"
+    augment: bool = True
+    verbose: int = 1
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_model` returns.
+
+    Attributes
+    ----------
+    history
+        One row per epoch (``epoch`` is 0-based, as in ``history.csv``), including epochs run
+        before a resume.
+    bundle_dir
+        Folder of ``model.keras``, ``preprocessing.json``, ``train_config.json``.
+    threshold
+        Threshold maximising F1 on the validation split.
+    best_epoch
+        0-based epoch of the saved model (best ``monitor``).
+    val_counts
+        Validation confusion counts of the best model at ``threshold``.
+    initial_epoch
+        Epoch this call started from (> 0 after a resume).
+    epochs_run
+        Epochs trained by this call.
+    """
+
+    history: pd.DataFrame
+    bundle_dir: Path
+    threshold: float
+    best_epoch: int
+    val_counts: metrics.ConfusionCounts
+    initial_epoch: int = 0
+    epochs_run: int = 0
+
+    @property
+    def val_scores(self) -> dict[str, float]:
+        """The five validation scores at :attr:`threshold`."""
+        return self.val_counts.scores()
+
+
+class TqdmProgress(keras.callbacks.Callback):
+    """One ``tqdm`` bar over all optimiser steps of a fit (epochs x steps).
+
+    Parameters
+    ----------
+    initial_epoch
+        Epoch the fit starts from (a resumed run starts the bar part-way).
+    verbose
+        0 disables the bar; otherwise tqdm shows it only on a terminal.
+    """
+
+    def __init__(self, initial_epoch: int = 0, verbose: int = 1) -> None:
+        super().__init__()
+        self.initial_epoch = initial_epoch
+        self.verbose = verbose
+        self.bar: Any = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        from tqdm.auto import tqdm
+
+        epochs, steps = self.params.get("epochs"), self.params.get("steps")
+        total = epochs * steps if epochs and steps else None
+        initial = self.initial_epoch * steps if steps else 0
+        # disable=None lets tqdm switch itself off when the output is not a terminal.
+        self.bar = tqdm(total=total, initial=initial, unit="step", desc="training",
+                        disable=True if self.verbose == 0 else None, dynamic_ncols=True)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.bar.update(1)
+        if logs and "loss" in logs:
+            self.bar.set_postfix(loss=f"{float(logs['loss']):.4f}", refresh=False)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        shown = {k: f"{float(v):.4f}" for k, v in logs.items() if k in ("loss", "val_loss")}
+        self.bar.set_postfix(epoch=epoch + 1, **shown)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.bar.close()
+
+
+def _resume_epoch(backup_dir: Path) -> int:
+    """Epochs finished according to BackupAndRestore's metadata (0 = fresh run)."""
+    meta = backup_dir / "training_metadata.json"
+    if not meta.exists():
+        return 0
+    return int(json.loads(meta.read_text())["epoch"])
+
+
+def _prepare_history(path: Path, initial_epoch: int) -> pd.DataFrame | None:
+    """Keep the rows of epochs before ``initial_epoch``; start afresh on a fresh run."""
+    if not path.exists():
+        return None
+    if initial_epoch == 0:
+        path.unlink()
+        return None
+    old = pd.read_csv(path)
+    old = old[old["epoch"] < initial_epoch]
+    old.to_csv(path, index=False)
+    return old
+
+
+def _mode(monitor: str) -> str:
+    return "min" if "loss" in monitor else "max"
+
+
+def _best_epoch(history: pd.DataFrame, monitor: str) -> int:
+    if history.empty or monitor not in history or history[monitor].isna().all():
+        return int(history["epoch"].iloc[-1]) if not history.empty else -1
+    values = history[monitor]
+    row = values.idxmin() if _mode(monitor) == "min" else values.idxmax()
+    return int(history.loc[row, "epoch"])
+
+
+def _split_batch(batch: Any) -> tuple[Any, Any, Any]:
+    return (batch[0], batch[1], batch[2] if len(batch) > 2 else None)
+
+
+def _validation_sweep(model: keras.Model, val_ds: Any) -> metrics.ThresholdSweep:
+    sweep = metrics.ThresholdSweep()
+    for batch in val_ds:
+        x, y, w = _split_batch(batch)
+        prob = model.predict_on_batch(x)
+        sweep.update(np.asarray(y), np.asarray(prob), None if w is None else np.asarray(w))
+    return sweep
+
+
+def train_model(
+    model: keras.Model,
+    train_ds: Any,
+    val_ds: Any,
+    out_dir: str | os.PathLike,
+    config: TrainConfig | None = None,
+    preprocessing: Any = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> TrainResult:
+    """Train ``model``, keep the best epoch, choose the threshold, write the bundle.
+
+    Parameters
+    ----------
+    model
+        Built (uncompiled) Keras model with a sigmoid ``(H, W, 1)`` output.
+    train_ds
+        ``tf.data.Dataset`` of ``(x, y, sample_weight)`` batches (repeating when
+        ``config.steps_per_epoch`` is set); weight 0 marks nodata pixels.
+    val_ds
+        Finite dataset of ``(x, y, sample_weight)`` batches: the checkpoint monitor and the
+        threshold choice.
+    out_dir
+        Bundle folder. Calling again with the same folder after an interruption resumes from
+        the last finished epoch; after a finished run it trains afresh.
+    config
+        Hyper-parameters; default :class:`TrainConfig`.
+    preprocessing
+        :class:`fcad_lib.samples.Preprocessing` of the inputs; its ``threshold`` is set and it
+        is saved as ``preprocessing.json``. Without it no ``preprocessing.json`` is written
+        (and :func:`load_bundle` cannot read the bundle).
+    callbacks
+        Extra Keras callbacks, run after the built-in ones.
+
+    Returns
+    -------
+    TrainResult
+        History, bundle folder, threshold, best epoch, validation counts. ``model`` is left with
+        the weights of the best epoch.
+    """
+    config = config or TrainConfig()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path, history_path, backup_dir = out / MODEL_FILE, out / HISTORY_FILE, out / BACKUP_DIR
+
+    initial_epoch = _resume_epoch(backup_dir)
+    previous = _prepare_history(history_path, initial_epoch)
+    best_so_far = None
+    if previous is not None and model_path.exists() and config.monitor in previous:
+        # A fresh ModelCheckpoint would otherwise overwrite a better model of an earlier epoch.
+        values = previous[config.monitor].dropna()
+        if len(values):
+            best_so_far = float(values.min() if _mode(config.monitor) == "min" else values.max())
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+        loss=losses.get_loss(config.loss, **config.loss_kwargs),
+    )
+    # Order matters at epoch end: log and checkpoint before the backup records the epoch as
+    # done, so a crash in between re-runs the epoch instead of losing its row.
+    builtin = [
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.ModelCheckpoint(
+            str(model_path), monitor=config.monitor, mode=_mode(config.monitor),
+            save_best_only=True, initial_value_threshold=best_so_far,
+        ),
+        keras.callbacks.CSVLogger(str(history_path), append=True),
+        TqdmProgress(initial_epoch=initial_epoch, verbose=config.verbose),
+        keras.callbacks.BackupAndRestore(str(backup_dir)),
+    ]
+    fit = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=config.epochs,
+        steps_per_epoch=config.steps_per_epoch,
+        callbacks=[*builtin, *callbacks],
+        verbose=0,
+    )
+    # BackupAndRestore leaves the restored start epoch on the model; a later fit() of the same
+    # object would silently start there.
+    model._initial_epoch = None
+    epochs_run = len(fit.epoch)
+
+    history = pd.read_csv(history_path) if history_path.exists() else pd.DataFrame(
+        {"epoch": []})
+    best_epoch = _best_epoch(history, config.monitor)
+    if model_path.exists():
+        best = keras.saving.load_model(model_path, compile=False)
+        model.set_weights(best.get_weights())
+    else:  # monitor never finite (e.g. NaN from the first epoch): keep the last weights
+        warnings.warn(f"{config.monitor} never improved; saving the last weights to "
+                      f"{model_path}", RuntimeWarning, stacklevel=2)
+        model.save(model_path)
+        best = model
+
+    sweep = _validation_sweep(best, val_ds)
+    threshold = sweep.best_threshold("f1")
+    val_counts = sweep.counts_at(threshold)
+
+    if preprocessing is not None:
+        try:
+            preprocessing.threshold = threshold
+        except AttributeError:  # frozen dataclass
+            preprocessing = replace(preprocessing, threshold=threshold)
+        preprocessing.to_json(out / PREPROCESSING_FILE)
+    else:
+        warnings.warn("no preprocessing given: the bundle has no preprocessing.json",
+                      RuntimeWarning, stacklevel=2)
+    (out / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n")
+
+    return TrainResult(history=history, bundle_dir=out, threshold=threshold,
+                       best_epoch=best_epoch, val_counts=val_counts,
+                       initial_epoch=initial_epoch, epochs_run=epochs_run)
+
+
+def load_bundle(bundle_dir: str | os.PathLike,
+                preprocessing_cls: Any = None) -> tuple[keras.Model, Any]:
+    """Read a bundle written by :func:`train_model`.
+
+    Parameters
+    ----------
+    bundle_dir
+        Folder with ``model.keras`` and ``preprocessing.json``.
+    preprocessing_cls
+        Class with a ``from_json(path)`` classmethod; default
+        :class:`fcad_lib.samples.Preprocessing`.
+
+    Returns
+    -------
+    model, preprocessing
+        The model (not compiled: for prediction) and its input preprocessing.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the missing folder or file.
+    """
+    bundle = Path(bundle_dir)
+    if not bundle.is_dir():
+        raise FileNotFoundError(f"model bundle folder {bundle} does not exist")
+    for name in (MODEL_FILE, PREPROCESSING_FILE):
+        if not (bundle / name).is_file():
+            raise FileNotFoundError(f"model bundle {bundle} has no {name} ({bundle / name})")
+    if preprocessing_cls is None:
+        from fcad_lib.samples import Preprocessing as preprocessing_cls
+    try:  # registers the custom layers of the architectures
+        import fcad_lib.models  # noqa: F401
+    except ImportError:
+        pass
+    model = keras.saving.load_model(bundle / MODEL_FILE, compile=False)
+    return model, preprocessing_cls.from_json(bundle / PREPROCESSING_FILE)
+
+
+def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | None = None) -> Any:
+    """Training and validation loss per epoch, with the best epoch marked.
+
+    Parameters
+    ----------
+    history
+        :attr:`TrainResult.history` or ``pandas.read_csv("history.csv")``.
+    ax
+        Axes to draw into; a new figure otherwise.
+    title
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+    else:
+        fig = ax.figure
+    epoch = history["epoch"] + 1  # 1-based on the axis, as people count epochs
+    for col, label in (("loss", "training"), ("val_loss", "validation")):
+        if col in history:
+            ax.plot(epoch, history[col], marker="o", ms=3, label=label)
+    if "val_loss" in history and history["val_loss"].notna().any():
+        best = history["val_loss"].idxmin()
+        ax.axvline(epoch[best], color="0.6", ls="--", lw=1, label=f"best epoch {epoch[best]}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False)
+    return fig
