@@ -17,18 +17,19 @@ Grid
     band, as in the paper's area.
 Relief (``dem.tif``, m)
     * Main river flowing south -> north (the Jinsha between Wudongde and Baihetan flows north),
-      meandering (sinusoid of 5-8 km wavelength + 1-D Brownian wander); bed at ~600 m rising
-      1 m/km upstream (Jinsha bed gradient ~1 per mille).
+      meandering (sinusoid of 5-8 km wavelength + 1-D Brownian wander); bed at 600 m rising
+      1 m/km upstream (Jinsha bed gradient ~1 per mille), before the regional gradient.
     * Valley flanks ``bed + H (1 - exp(-d / lambda))`` with H = 2300 m and an initial flank angle
       of ~38 deg (different on each bank: dip- vs anti-dip slopes), giving ridges of
       2500-3000 m at ~6 km from the river: the deeply incised Jinsha canyon.
     * A planar regional gradient of 2 % in a random direction.
     * Fractal relief by spectral synthesis: radially averaged 2-D power spectrum ~ k^-beta with
-      beta = 3, i.e. a fractional Brownian surface with H = 0.5 (linear topographic profiles
-      are close to Brownian, 1-D beta ~ 2; Turcotte 1997, Fractals and Chaos in Geology and
-      Geophysics, ch. 7). Its standard deviation is 180 m for a 12.8 km square and scales as
-      L^((beta-2)/2), as an fBm does; it is tapered to zero at the river so the floor stays
-      smooth.
+      beta = 3.2, i.e. a fractional Brownian surface with Hurst exponent H = 0.6 (1-D profile
+      spectrum ~ k^-2.2; topographic profiles are close to Brownian, 1-D beta ~ 2: Turcotte
+      1997, Fractals and Chaos in Geology and Geophysics, ch. 7). Its standard deviation is
+      120 m for a 12.8 km square and scales as L^((beta-2)/2), as an fBm does; it is smoothed
+      over one pixel (the 12.5 m DEM is resampled 30 m SRTM) and tapered to zero on the
+      channels so valley floors stay smooth. It is added after the tributaries are carved.
     * Tributaries (one per ~2.5 km of river, at least 2), smooth random walks leaving the main
       river upstream-wards, with beds rising 6-12 % and V-shaped flanks of 30-36 deg, carved
       with ``min(z, bed + d tan(theta))``.
@@ -117,7 +118,7 @@ import rasterio
 import shapely
 from pyproj import Transformer
 from rasterio.features import rasterize
-from rasterio.transform import Affine, from_origin
+from rasterio.transform import Affine
 from scipy import ndimage
 
 from fcad_lib.terrain import aspect_horn, slope_horn
@@ -351,6 +352,19 @@ def _landslide_polygon(
     return shapely.Polygon(np.c_[x, y]), elong * scale, scale
 
 
+def _to_xy(transform: Affine, col, row):
+    """Map coordinates of fractional pixel positions (arrays allowed)."""
+    return (
+        transform.c + col * transform.a + row * transform.b,
+        transform.f + col * transform.d + row * transform.e,
+    )
+
+
+def _to_colrow(transform: Affine, x: float, y: float) -> tuple[float, float]:
+    """Fractional pixel position of a map coordinate (north-up transform)."""
+    return (x - transform.c) / transform.a, (y - transform.f) / transform.e
+
+
 def _place_landslides(
     rng: np.random.Generator,
     transform: Affine,
@@ -385,20 +399,20 @@ def _place_landslides(
                 continue
         idx = int(np.searchsorted(cdf, rng.random()))
         row, col = divmod(idx, n)
-        cx, cy = transform * (col + rng.uniform(), row + rng.uniform())
+        cx, cy = _to_xy(transform, col + rng.uniform(), row + rng.uniform())
         az = np.radians(azimuth_deg[row, col])
         if not np.isfinite(az):
             continue
         poly, a, b = _landslide_polygon(rng, cx, cy, area, az)
         xmin, ymin, xmax, ymax = poly.bounds
-        c0, r0 = ~transform * (xmin, ymax)
-        c1, r1 = ~transform * (xmax, ymin)
+        c0, r0 = _to_colrow(transform, xmin, ymax)
+        c1, r1 = _to_colrow(transform, xmax, ymin)
         c0, r0 = int(np.floor(c0)), int(np.floor(r0))
         c1, r1 = int(np.ceil(c1)), int(np.ceil(r1))
         if c0 < margin or r0 < margin or c1 > n - margin or r1 > n - margin:
             continue
         cols, rows = np.meshgrid(np.arange(c0, c1), np.arange(r0, r1))
-        xs, ys = transform * (cols + 0.5, rows + 0.5)
+        xs, ys = _to_xy(transform, cols + 0.5, rows + 0.5)
         inside = shapely.contains_xy(poly, xs, ys)
         if inside.sum() < 3:
             continue
@@ -425,7 +439,7 @@ def _body_coordinates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Normalised along (u/a) and across (v/b) coordinates of a window's pixel centres."""
     rows, cols = np.mgrid[window]
-    xs, ys = transform * (cols + 0.5, rows + 0.5)
+    xs, ys = _to_xy(transform, cols + 0.5, rows + 0.5)
     dx, dy = xs - ls.cx, ys - ls.cy
     sa, ca = np.sin(ls.azimuth), np.cos(ls.azimuth)
     u = dx * sa + dy * ca
@@ -449,7 +463,8 @@ def _generate_arrays(
     n, res = size_px, resolution_m
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     rng_relief, rng_lith, rng_susc, rng_inv, rng_atm, rng_opt, rng_noise, rng_dem = streams
-    transform = from_origin(*_grid_origin(crs, res), res, res)
+    x0, y0 = _grid_origin(crs, res)
+    transform = Affine(res, 0.0, x0, 0.0, -res, y0)
     extent = n * res
 
     relief = _relief(rng_relief, n, res)

@@ -316,6 +316,7 @@ def train_model(
         epochs=config.epochs,
         steps_per_epoch=config.steps_per_epoch,
         callbacks=[*builtin, *callbacks],
+        shuffle=False,  # the dataset shuffles itself; Keras ignores it for tf.data with a warning
         verbose=0,
     )
     # BackupAndRestore leaves the restored start epoch on the model; a later fit() of the same

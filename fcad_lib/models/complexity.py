@@ -15,6 +15,8 @@ counted (together a few per cent at most); this is the usual convention of the p
 from __future__ import annotations
 
 import math
+import re
+from typing import Any
 
 import keras
 import pandas as pd
@@ -110,3 +112,39 @@ def complexity_table(models: dict[str, keras.Model], patch_size: int = 128) -> p
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "model"
     return table
+
+
+_BLOCK_PATTERN = re.compile(
+    r"^(first_conv|down_block\d+|transition_down\d+|bottleneck_block|skip_attention\d+"
+    r"|transition_up\d+|up_block\d+|classifier)"
+)
+
+
+def block_table(model: keras.Model) -> pd.DataFrame:
+    """Summary of an FC-DenseNet / FCADenseNet by architectural block, in graph order.
+
+    Keras' layer-by-layer summary of a Tiramisu runs to hundreds of rows; grouping the layers
+    by the block names the builders give them (``down_block0``, ``transition_down0``,
+    ``skip_attention0`` ...) gives one row per block of the paper's figure.
+
+    Parameters
+    ----------
+    model
+        A model built by :func:`fcad_lib.models.build_model`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = block name; columns ``layers``, ``params`` and ``output_shape`` (of the
+        block's last layer).
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for layer in model.layers:
+        match = _BLOCK_PATTERN.match(layer.name)
+        if not match:
+            continue
+        row = rows.setdefault(match.group(1), {"layers": 0, "params": 0, "output_shape": None})
+        row["layers"] += 1
+        row["params"] += int(layer.count_params())
+        row["output_shape"] = tuple(layer.output.shape[1:])
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("block")
