@@ -86,7 +86,7 @@ Deformation rate (``deformation_rate.tif``, LOS mm/yr, positive = towards the sa
       mean; soil creep 1.5 mm/yr x sin(slope) downslope, projected to LOS; 1 mm/yr white noise.
     * NaN: all water; radar layover (slope facing the sensor steeper than the incidence) and
       shadow (slope facing away steeper than 90 - incidence); decorrelation holes where a
-      correlated field + slope + vegetation exceeds its 94th percentile (6 % of land, more on
+      correlated field + slope + vegetation exceeds its 95th percentile (5 % of land, more on
       steep and vegetated ground: C-band temporal decorrelation).
 Optical (``B2/B3/B4/B8.tif``, surface reflectance 0..1)
     * Linear mixing of vegetation, soil and rock end-members (typical Sentinel-2 L2A values;
