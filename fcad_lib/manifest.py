@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import logging
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = REPO_ROOT / "data_manifest.yml"
 CHECKSUM_FILE = "checksums.sha256"
+GENERATOR_RECORD = "generator.json"
 
 ROLES = (
     "deformation_rate",
@@ -361,6 +363,9 @@ def verify_area(area: StudyArea) -> dict[str, str]:
 def ensure_generated(area: StudyArea) -> bool:
     """Run the area's generator when any of its files (or ``checksums.sha256``) is missing.
 
+    Also when the files were made with other generator parameters than the manifest's now
+    (recorded in ``generator.json`` beside them).
+
     The generator ``module:function`` is called as ``function(out_dir=<layers' dir>, **params)``,
     plus ``overwrite=True`` when only part of the files exist.
 
@@ -378,7 +383,12 @@ def ensure_generated(area: StudyArea) -> bool:
         )
     out_dir = out_dirs.pop()
     needed = [layer.path for layer in area.layers] + [out_dir / CHECKSUM_FILE]
-    if all(p.is_file() for p in needed):
+    # The generator's call is recorded beside its files: files made with other parameters
+    # (the manifest changed since) are stale and are regenerated, not silently reused.
+    recipe_path = out_dir / GENERATOR_RECORD
+    recipe = {"function": area.generator.function, "params": dict(area.generator.params)}
+    recorded = json.loads(recipe_path.read_text()) if recipe_path.is_file() else None
+    if all(p.is_file() for p in needed) and recorded == recipe:
         return False
     module_name, func_name = area.generator.function.split(":", 1)
     try:
@@ -389,9 +399,10 @@ def ensure_generated(area: StudyArea) -> bool:
         ) from exc
     params = dict(area.generator.params)
     if any(p.is_file() for p in needed):
-        # An incomplete set (interrupted run, deleted file): the generator is deterministic, so
-        # rewriting the whole set is safe, and it refuses to overwrite unless told to.
-        log.warning("area %r: incomplete generated files in %s, regenerating", area.name, out_dir)
+        # An incomplete or stale set (interrupted run, deleted file, new parameters): the
+        # generator is deterministic, so rewriting the whole set is safe, and it refuses to
+        # overwrite unless told to.
+        log.warning("area %r: incomplete or stale files in %s, regenerating", area.name, out_dir)
         params["overwrite"] = True
     log.info("generating study area %r in %s", area.name, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -399,4 +410,35 @@ def ensure_generated(area: StudyArea) -> bool:
     for p in needed:
         if not p.is_file():
             raise MissingFileError(p, f"generator {area.generator.function} did not write it")
+    recipe_path.write_text(json.dumps(recipe, indent=2, sort_keys=True) + "\n")
     return True
+
+
+def reseed(area: StudyArea, seed: int) -> StudyArea:
+    """The same generated area drawn with another seed, in a folder of its own.
+
+    Parameters
+    ----------
+    area
+        A generated area (with a ``generator``).
+    seed
+        Seed passed to the generator instead of the manifest's.
+
+    Returns
+    -------
+    StudyArea
+        Named ``<name>_seed<seed>``, its layers under ``<folder>_seed<seed>/``; the manifest's
+        files are never touched.
+    """
+    if area.generator is None:
+        raise ManifestError(area.manifest_path, f"area {area.name!r} is not generated: no seed")
+    if int(area.generator.params.get("seed", -1)) == int(seed):
+        return area
+    suffix = f"_seed{int(seed)}"
+    layers = tuple(
+        replace(layer, path=layer.path.parent.with_name(layer.path.parent.name + suffix)
+                / layer.path.name)
+        for layer in area.layers
+    )
+    generator = Generator(area.generator.function, {**area.generator.params, "seed": int(seed)})
+    return replace(area, name=area.name + suffix, layers=layers, generator=generator)

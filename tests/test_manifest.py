@@ -178,6 +178,12 @@ def test_ensure_generated_runs_generator_once(
     (tmp_path / "gen" / CHECKSUM_FILE).unlink()
     assert ensure_generated(area) is True
     assert calls[-1]["overwrite"] is True
+    # Files made with other parameters than the manifest's are stale: regenerated.
+    stale = load_manifest(path)["a"]
+    stale.generator.params["seed"] = 6
+    assert ensure_generated(stale) is True
+    assert calls[-1]["seed"] == 6 and calls[-1]["overwrite"] is True
+    assert ensure_generated(stale) is False
 
 
 def test_ensure_generated_bad_function(tmp_path: Path) -> None:
@@ -187,3 +193,30 @@ def test_ensure_generated_bad_function(tmp_path: Path) -> None:
     )
     with pytest.raises(ManifestError, match="no_such_function"):
         ensure_generated(load_manifest(path)["a"])
+
+
+def test_reseed_moves_generated_files_and_keeps_the_manifest_area(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fcad_lib.manifest import reseed
+
+    path = _one_layer_manifest(
+        tmp_path, _layer("gen/dem.tif", None),
+        generator={"function": "fake_generator:generate", "params": {"seed": 5}},
+    )
+    area = load_manifest(path)["a"]
+    other = reseed(area, 9)
+    assert other.name == "a_seed9"
+    assert other.generator.params["seed"] == 9
+    assert other.layers[0].path == tmp_path / "gen_seed9" / "dem.tif"
+    assert area.generator.params["seed"] == 5
+    assert area.layers[0].path == tmp_path / "gen" / "dem.tif"
+    assert reseed(area, 5) is area
+
+
+def test_reseed_refuses_real_areas(tmp_path: Path) -> None:
+    from fcad_lib.manifest import reseed
+
+    area = load_manifest(_one_layer_manifest(tmp_path, _layer("dem.tif", "0" * 64)))["a"]
+    with pytest.raises(ManifestError, match="not generated"):
+        reseed(area, 1)
