@@ -169,15 +169,16 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
     return PreparedData(patches, splits, prep, arrays)
 
 
+_COUNT_KEYS = ("tp", "fp", "fn", "tn")
+
+
 def _score(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray], threshold: float,
            batch_size: int) -> tuple[dict[str, float], dict[str, int]]:
-    x, y, w = data
-    counts = metrics.ConfusionCounts()
-    for start in range(0, len(x), batch_size):
-        prob = model.predict(x[start:start + batch_size], verbose=0)
-        counts.update(y[start:start + batch_size], prob, threshold=threshold,
-                      valid=w[start:start + batch_size] > 0)
-    return counts.scores(), asdict(counts)
+    """Scores and confusion counts of one split at one threshold (streamed over batches)."""
+    out = metrics.evaluate(model, data, thresholds=(threshold,), batch_size=batch_size)
+    row = out[float(threshold)]
+    return ({k: v for k, v in row.items() if k not in _COUNT_KEYS},
+            {k: int(row[k]) for k in _COUNT_KEYS})
 
 
 def run_experiment(
