@@ -17,29 +17,17 @@ import rasterio
 import xarray as xr
 from rasterio.windows import Window
 
+from fcad_lib.factors import FACTOR_ORDER
+
 #: Block size of every GeoTIFF this package writes (pixels); 256 is GDAL's COG default.
 BLOCK_SIZE = 256
 
-#: Factors in the canonical order of the architecture contract (kept here so this module does
-#: not import the study-area loader and its dependencies).
-_CANONICAL = (
-    "deformation_rate",
-    "B2",
-    "B3",
-    "B4",
-    "B8",
-    "elevation",
-    "slope",
-    "aspect",
-    "curvature",
-    "lithology",
-)
 
 
 def _stack_factors(ds: xr.Dataset, factors: Sequence[str] | None) -> list[str]:
     """Factor names to write: explicit, else ``ds.attrs["factors"]``, else canonical present."""
     if factors is None:
-        factors = ds.attrs.get("factors") or [f for f in _CANONICAL if f in ds.data_vars]
+        factors = ds.attrs.get("factors") or [f for f in FACTOR_ORDER if f in ds.data_vars]
     factors = list(factors)
     missing = [f for f in factors if f not in ds.data_vars]
     if missing:

@@ -15,6 +15,7 @@ import os
 import numpy as np
 import xarray as xr
 
+from fcad_lib.factors import FACTOR_ORDER
 from fcad_lib.grid import Grid, rasterize_inventory, reproject_to_grid, target_grid
 from fcad_lib.manifest import (
     ROLES,
@@ -28,18 +29,6 @@ from fcad_lib.readers import read_inventory, read_layer
 
 log = logging.getLogger(__name__)
 
-FACTOR_ORDER = (
-    "deformation_rate",
-    "B2",
-    "B3",
-    "B4",
-    "B8",
-    "elevation",
-    "slope",
-    "aspect",
-    "curvature",
-    "lithology",
-)
 
 # Manifest role -> factor(s) it yields.
 ROLE_FACTORS = {
