@@ -283,12 +283,16 @@ def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.
 
 def summary_table(frame: pd.DataFrame, by: Sequence[str], metric_cols: Sequence[str] = (
         "pre", "rec", "f1", "kappa", "miou")) -> pd.DataFrame:
-    """Mean and standard deviation over seeds, formatted ``mean ± std`` (std 0 with one seed)."""
+    """Mean and standard deviation over seeds, formatted ``mean ± std``.
+
+    A group with a single seed has no spread: it shows the value alone, never a fake ``± 0``.
+    """
     grouped = frame.groupby(list(by), sort=False)[list(metric_cols)]
-    mean, std = grouped.mean(), grouped.std(ddof=1).fillna(0.0)
+    mean, std = grouped.mean(), grouped.std(ddof=1)
     n = grouped.size()
     table = mean.copy().astype(object)
     for col in metric_cols:
-        table[col] = [f"{m:.4f} ± {s:.4f}" for m, s in zip(mean[col], std[col], strict=True)]
+        table[col] = [f"{m:.4f} ± {s:.4f}" if k > 1 else f"{m:.4f}"
+                      for m, s, k in zip(mean[col], std[col], n, strict=True)]
     table["seeds"] = n
     return table

@@ -205,20 +205,24 @@ def pick_examples(data: Any, split: str = "test", margin: int = 6) -> list[dict[
     from scipy import ndimage
 
     patches = data.patches
-    found = []
+    size_px = patches.X.shape[1]
+    found, cut = [], []
     for i in data.splits[split]:
         lab = (patches.y[i, ..., 0] > 0) & patches.valid[i, ..., 0]
         comp, n = _components(lab)
         for j, sl in enumerate(ndimage.find_objects(comp), start=1):
             size = int((comp[sl] == j).sum())
-            found.append((size, int(i), sl))
+            # landslides cut by the patch edge show only part of themselves: used last
+            edge = sl[0].start == 0 or sl[1].start == 0 or sl[0].stop == size_px \
+                or sl[1].stop == size_px
+            (cut if edge else found).append((size, int(i), sl))
+    found = found or cut
     if not found:
         return []
     found.sort(key=lambda t: t[0])
     sizes = np.array([f[0] for f in found])
     picks = {"medium": int(np.argmin(np.abs(sizes - np.percentile(sizes, 75)))),
              "small": int(np.argmin(np.abs(sizes - max(4, np.percentile(sizes, 10)))))}
-    size_px = patches.X.shape[1]
     out = []
     for name, idx in picks.items():
         size, i, sl = found[idx]
@@ -301,7 +305,8 @@ def plot_prediction_zooms(
             own = prepared_by_name.get(name, data).patches
             j = _patch_at(own, ex["origin"])
             x = prep.normalizer.transform(own.X[j], own.valid[j])
-            prob = model.predict(x[None], verbose=0)[0, ..., 0]
+            # a direct call: model.predict would trace a new function for every model
+            prob = np.asarray(model(x[None], training=False))[0, ..., 0]
             pred = prob >= results[name]["threshold"]
             row[col].imshow(prob[r0:r1, c0:c1], cmap="magma", vmin=0, vmax=1)
             row[col].contour(truth, levels=[0.5], colors="c", linewidths=0.8)
