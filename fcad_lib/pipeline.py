@@ -124,11 +124,9 @@ def execute(run: NotebookRun) -> float:
 
 def build_book() -> Path:
     """Build the HTML book with Jupyter Book 1.x (execution off); returns the index page."""
-    subprocess.run(
-        [sys.executable, "-m", "jupyter_book", "build", str(ROOT), "--builder", "html"],
-        check=True,
-        cwd=ROOT,
-    )
+    # the console script installed beside this interpreter (jupyter_book has no __main__)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(jb), "build", str(ROOT), "--builder", "html"], check=True, cwd=ROOT)
     return ROOT / "_build" / "html" / "index.html"
 
 
