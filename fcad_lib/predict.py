@@ -410,7 +410,7 @@ def predict_raster(
     stack and tiling parameters are unchanged (checked by a fingerprint), and starts afresh
     otherwise.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bar: works in Jupyter without ipywidgets
 
     stack_path = Path(stack_path)
     out_dir = Path(out_dir)

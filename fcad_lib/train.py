@@ -162,7 +162,8 @@ class TqdmProgress(keras.callbacks.Callback):
     initial_epoch
         Epoch the fit starts from (a resumed run starts the bar part-way).
     verbose
-        0 disables the bar; otherwise tqdm shows it only on a terminal.
+        0 disables the bar. Otherwise it is drawn on stderr, in a terminal and in a Jupyter
+        kernel alike (the rendered book drops stderr, so executed pages stay clean).
     """
 
     def __init__(self, initial_epoch: int = 0, verbose: int = 1) -> None:
@@ -172,14 +173,14 @@ class TqdmProgress(keras.callbacks.Callback):
         self.bar: Any = None
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        from tqdm.auto import tqdm
+        # plain tqdm: a text bar that works in Jupyter without ipywidgets
+        from tqdm import tqdm
 
         epochs, steps = self.params.get("epochs"), self.params.get("steps")
         total = epochs * steps if epochs and steps else None
         initial = self.initial_epoch * steps if steps else 0
-        # disable=None lets tqdm switch itself off when the output is not a terminal.
         self.bar = tqdm(total=total, initial=initial, unit="step", desc="training",
-                        disable=True if self.verbose == 0 else None, dynamic_ncols=True)
+                        disable=self.verbose == 0, dynamic_ncols=True, mininterval=1.0)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.bar.update(1)

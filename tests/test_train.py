@@ -196,3 +196,23 @@ def test_same_seed_same_weights():
     first, second, other_seed = line.split()[1:]
     assert first == second
     assert other_seed != first  # the digest does depend on the seed
+
+
+def test_train_model_under_mirrored_strategy(tmp_path):
+    """Multi-GPU training is MirroredStrategy: build and train inside its scope (one CPU here)."""
+    from fcad_lib.models import build_model
+    from fcad_lib.samples import make_dataset
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 32, 32, 3)).astype("float32")
+    y = (x[..., :1] > 1).astype("float32")
+    data = make_dataset(x, y, np.ones_like(y), batch_size=4, shuffle=False)
+    with strategy.scope():
+        model = build_model("fcadensenet", (32, 32, 3), config="tiny")
+        with pytest.warns(RuntimeWarning, match="no preprocessing"):
+            result = train.train_model(model, data, data, tmp_path,
+                                       train.TrainConfig(epochs=1, steps_per_epoch=2, verbose=0))
+    assert model.distribute_strategy is strategy
+    assert (tmp_path / "model.keras").exists()
+    assert 0.0 < result.threshold < 1.0
