@@ -11,11 +11,12 @@ re-run after an interruption only trains what is missing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,10 +173,27 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
 _COUNT_KEYS = ("tp", "fp", "fn", "tn")
 
 
+@contextlib.contextmanager
+def _quiet_tf_logger() -> Iterator[None]:
+    """Silence TensorFlow's Python warnings for a moment.
+
+    Scoring many freshly built models traces one predict function per model, and TensorFlow
+    warns about "excessive retracing" each time: expected here, and noise in the notebooks.
+    """
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        tf_logger.setLevel(level)
+
+
 def _score(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray], threshold: float,
            batch_size: int) -> tuple[dict[str, float], dict[str, int]]:
     """Scores and confusion counts of one split at one threshold (streamed over batches)."""
-    out = metrics.evaluate(model, data, thresholds=(threshold,), batch_size=batch_size)
+    with _quiet_tf_logger():
+        out = metrics.evaluate(model, data, thresholds=(threshold,), batch_size=batch_size)
     row = out[float(threshold)]
     return ({k: v for k, v in row.items() if k not in _COUNT_KEYS},
             {k: int(row[k]) for k in _COUNT_KEYS})
@@ -240,7 +258,9 @@ def run_experiment(
         learning_rate=spec.learning_rate, loss=spec.loss, seed=spec.seed, verbose=verbose,
     )
     t0 = time.perf_counter()
-    fit = train.train_model(model, train_ds, val_ds, out, config, preprocessing=data.preprocessing)
+    with _quiet_tf_logger():
+        fit = train.train_model(model, train_ds, val_ds, out, config,
+                                preprocessing=data.preprocessing)
     seconds = time.perf_counter() - t0
     best, _ = train.load_bundle(fit.bundle_dir)
     threshold = float(fit.threshold)

@@ -84,7 +84,11 @@ def plan_runs(
         Directory where notebooks write results; default ``runs/<profile>``.
     """
     profile = load_profile(profile_name)
-    run_dir = run_dir or ROOT / "runs" / profile_name
+    run_dir = Path(run_dir or ROOT / "runs" / profile_name)
+    # notebooks run with the repository as working directory: a relative path keeps the
+    # machine's own folders out of the executed pages
+    if run_dir.is_absolute() and run_dir.is_relative_to(ROOT):
+        run_dir = run_dir.relative_to(ROOT)
     base = dict(profile["parameters"], profile=profile_name, run_dir=str(run_dir))
     notebooks = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
     if only:
