@@ -17,6 +17,23 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+def _device(backend: str) -> str:
+    """GPU or CPU, as the Keras backend in use sees it."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    if backend == "jax":
+        import jax
+
+        return jax.devices()[0].platform.upper()
+    if backend == "torch":
+        import torch
+
+        return "GPU" if torch.cuda.is_available() else "CPU"
+    return "unknown"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print its JSON lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -38,8 +55,8 @@ def main(argv: list[str] | None = None) -> None:
     shape = (args.batch_size, args.patch_size, args.patch_size)
     x = rng.normal(size=(*shape, args.channels)).astype("float32")
     y = (rng.random((*shape, 1)) < 0.05).astype("float32")
-    device = "GPU" if keras.config.backend() == "tensorflow" and __import__(
-        "tensorflow").config.list_physical_devices("GPU") else "CPU"
+    backend = keras.config.backend()
+    device = _device(backend)
     for name in args.models or MODEL_NAMES:
         keras.utils.set_random_seed(0)
         model = build_model(name, (args.patch_size, args.patch_size, args.channels),
@@ -58,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
             "batch_size": args.batch_size, "steps": args.steps,
             "first_step_s": round(first, 3), "step_s": round(seconds / args.steps, 4),
             "patches_per_s": round(args.steps * args.batch_size / seconds, 3),
-            "params": int(model.count_params()), "device": device,
+            "params": int(model.count_params()), "backend": backend, "device": device,
             "machine": platform.machine(), "cpus": os.cpu_count(),
         }), flush=True)
 
