@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 # Colour maps chosen per factor so that a reader recognises the quantity at a glance:
 # diverging for the signed LOS rate, terrain for elevation, cyclic for aspect.
@@ -388,6 +389,13 @@ def plot_area_map(
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
         ax.set_title(title, fontsize=9)
+        # map coordinates in km, few ticks: metre offsets like "1e6" are unreadable
+        km = FuncFormatter(lambda v, _: f"{v / 1e3:.1f}")
+        ax.xaxis.set_major_formatter(km)
+        ax.yaxis.set_major_formatter(km)
+        ax.locator_params(nbins=4)
+        ax.set_xlabel("easting (km)", fontsize=8)
+        ax.set_ylabel("northing (km)", fontsize=8)
         ax.tick_params(labelsize=7)
     fig.colorbar(im, ax=list(axes), shrink=0.7, label="landslide probability")
     fig.suptitle("mapped landslides (cyan), predicted polygons (white dashed)", fontsize=9)
