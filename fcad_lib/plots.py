@@ -400,3 +400,28 @@ def plot_area_map(
     fig.colorbar(im, ax=list(axes), shrink=0.7, label="landslide probability")
     fig.suptitle("mapped landslides (cyan), predicted polygons (white dashed)", fontsize=9)
     return fig
+
+
+def plot_scaling(rows: Any) -> Figure:
+    """Whole-area prediction benchmark: km² per minute and peak memory against area size.
+
+    Parameters
+    ----------
+    rows
+        ``predict_area`` lines of ``benchmarks/predict_area.py`` (DataFrame with ``km2``,
+        ``km2_per_min`` and ``peak_rss_mb``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    axes[0].plot(rows["km2"], rows["km2_per_min"], "o-")
+    axes[0].set_ylabel("km² per minute")
+    axes[1].plot(rows["km2"], rows["peak_rss_mb"], "o-")
+    axes[1].set_ylabel("peak RSS (MB)")
+    axes[1].set_ylim(bottom=0)  # flat memory should look flat, not zoomed-in noise
+    for ax in axes:
+        ax.set_xlabel("area (km²)")
+    fig.tight_layout()
+    return fig
