@@ -167,10 +167,14 @@ def reproject_to_grid(
     return destination
 
 
-def rasterize_inventory(gdf: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
+def rasterize_inventory(
+    gdf: gpd.GeoDataFrame, grid: Grid, values: np.ndarray | None = None
+) -> np.ndarray:
     """Burn inventory polygons into a ``uint8`` mask on ``grid`` (1 = landslide).
 
-    A cell is 1 when its centre lies inside a polygon (GDAL's default rule).
+    A cell is 1 when its centre lies inside a polygon (GDAL's default rule). With ``values``
+    (one uint8 code per row of ``gdf``, 1..255), each polygon burns its own code instead, e.g.
+    a landslide type.
 
     Raises
     ------
@@ -184,7 +188,9 @@ def rasterize_inventory(gdf: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
         raise MissingCRSError(path, "inventory has no CRS")
     projected = gdf.to_crs(grid.crs)
     geoms = projected.geometry
-    inside = geoms[geoms.notna() & ~geoms.is_empty & geoms.intersects(box(*grid.bounds))]
+    codes = np.ones(len(gdf), "uint8") if values is None else np.asarray(values, "uint8")
+    keep = (geoms.notna() & ~geoms.is_empty & geoms.intersects(box(*grid.bounds))).to_numpy()
+    inside, codes = geoms[keep], codes[keep]
     if inside.empty:
         raise InventoryError(
             path,
@@ -192,7 +198,7 @@ def rasterize_inventory(gdf: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
             f"({grid.crs.to_string()})",
         )
     mask = rasterize(
-        ((geom, 1) for geom in inside),
+        zip(inside, codes.tolist(), strict=True),
         out_shape=grid.shape,
         transform=grid.transform,
         fill=0,
