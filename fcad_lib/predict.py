@@ -35,6 +35,7 @@ import rasterio.enums
 import rasterio.shutil
 from rasterio.windows import Window
 
+from fcad_lib.errors import FcadDataError
 from fcad_lib.stack_io import BLOCK_SIZE, open_factor_stack, write_factor_stack
 
 #: Binary-map nodata value (``uint8``).
@@ -712,12 +713,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-area-m2", type=float, default=0.0)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    result = predict_area(
-        args.model_dir, args.area, args.out_dir, resolution_m=args.resolution_m,
-        min_area_m2=args.min_area_m2, tile=args.tile, overlap=args.overlap,
-        batch_size=args.batch_size, threshold=args.threshold, window_fn=args.window,
-        progress=not args.no_progress,
-    )
+    try:
+        result = predict_area(
+            args.model_dir, args.area, args.out_dir, resolution_m=args.resolution_m,
+            min_area_m2=args.min_area_m2, tile=args.tile, overlap=args.overlap,
+            batch_size=args.batch_size, threshold=args.threshold, window_fn=args.window,
+            progress=not args.no_progress,
+        )
+    except (FcadDataError, FileNotFoundError, ValueError) as exc:
+        # bad input is the user's to fix: say what is wrong, without a traceback
+        print(f"fcad-predict: error: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps({k: str(v) for k, v in result.__dict__.items()}))
     return 0
 

@@ -382,3 +382,12 @@ def test_with_real_preprocessing(tmp_path):
     prob = read(res.probability)
     assert prob.shape == (45, 40)
     assert np.isfinite(prob).mean() > 0.9
+
+
+def test_cli_reports_bad_input_without_traceback(tmp_path, capsys):
+    from fcad_lib.predict import main
+
+    code = main([str(tmp_path / "no_bundle"), str(tmp_path / "no_stack.tif"), str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fcad-predict: error:") and "Traceback" not in err
