@@ -98,6 +98,11 @@ class ExperimentSpec:
     oversample: int = 2
     tag: str = ""
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ExperimentSpec:
+        """Inverse of :func:`dataclasses.asdict` (as stored in ``result.json``)."""
+        return cls(**{**d, "factors": tuple(d["factors"])})
+
     @property
     def slug(self) -> str:
         """Directory name: readable prefix + hash of the full spec."""
@@ -197,6 +202,27 @@ def _score(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray], threshol
     row = out[float(threshold)]
     return ({k: v for k, v in row.items() if k not in _COUNT_KEYS},
             {k: int(row[k]) for k in _COUNT_KEYS})
+
+
+def split_footprint(data: PreparedData, split: str, transform: Any) -> Any:
+    """The ground covered by one split's patches, as one shapely geometry in the stack's CRS.
+
+    Parameters
+    ----------
+    data
+        Prepared patches (their origins are rows / columns of the stack).
+    split
+        ``train``, ``val`` or ``test``.
+    transform
+        Affine transform of the stack (``ds.rio.transform()``).
+    """
+    import shapely
+    from rasterio.windows import Window, bounds
+
+    size = data.patches.X.shape[1]
+    boxes = [shapely.box(*bounds(Window(int(c), int(r), size, size), transform))
+             for r, c in data.patches.origins[data.splits[split]]]
+    return shapely.union_all(boxes)
 
 
 def run_experiment(

@@ -163,3 +163,26 @@ def object_scores(match: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "size_class"
     return out
+
+
+def restrict_to(gdf, region):
+    """The polygons of ``gdf`` whose representative point lies inside ``region``.
+
+    Used to score objects on held-out ground only (e.g. the test tiles of a split): a polygon
+    belongs to the region where a point guaranteed to be inside it falls.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Polygons, in the CRS of ``region``.
+    region : shapely geometry
+        E.g. from :func:`fcad_lib.experiments.split_footprint`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    if len(gdf) == 0:
+        return gdf
+    points = shapely.point_on_surface(gdf.geometry.values)
+    return gdf[shapely.contains(region, points)]

@@ -115,3 +115,28 @@ def test_run_experiment_end_to_end_and_reuse(tmp_path, monkeypatch):
     monkeypatch.setattr(experiments.train, "train_model",
                         lambda *a, **k: pytest.fail("retrained a finished experiment"))
     assert run_experiment(ds, spec, tmp_path) == stored
+
+
+def test_split_footprint_covers_exactly_the_split_tiles():
+    import rioxarray  # noqa: F401
+    from affine import Affine
+
+    ds = _stack()
+    transform = Affine(12.5, 0, 0, 0, -12.5, 1000.0)
+    data = prepare_data(ds, ExperimentSpec("unet", ("elevation",), patch_size=32, stride=32))
+    region = experiments.split_footprint(data, "test", transform)
+    assert region.area == pytest.approx(len(data.splits["test"]) * (32 * 12.5) ** 2)
+    r, c = data.patches.origins[data.splits["test"][0]]
+    x, y = transform * (c + 16, r + 16)  # centre of a test tile
+    import shapely
+
+    assert region.contains(shapely.Point(x, y))
+    r, c = data.patches.origins[data.splits["train"][0]]
+    assert not region.contains(shapely.Point(*(transform * (c + 16, r + 16))))
+
+
+def test_spec_round_trips_through_its_dict():
+    from dataclasses import asdict
+
+    spec = ExperimentSpec("fcn", FACTOR_GROUPS["RS"], seed=3)
+    assert ExperimentSpec.from_dict(json.loads(json.dumps(asdict(spec)))) == spec

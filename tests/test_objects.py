@@ -92,3 +92,16 @@ def test_empty_prediction(polygons):
 def test_bad_rule(polygons):
     with pytest.raises(ValueError, match="rule"):
         match_objects(*polygons, rule="overlap")
+
+
+def test_restrict_to_keeps_polygons_inside_the_region():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from fcad_lib.objects import restrict_to
+
+    gdf = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(5, 5, 6, 6), box(9, 0, 11, 1)])
+    kept = restrict_to(gdf, box(0, 0, 10, 10))
+    # the third straddles the edge; its point on surface (10, 0.5) lies on the boundary: out
+    assert list(kept.index) == [0, 1]
+    assert len(restrict_to(gdf.iloc[:0], box(0, 0, 1, 1))) == 0

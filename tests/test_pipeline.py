@@ -69,5 +69,6 @@ def test_quick_run_wrote_its_results():
         assert 0.0 <= training["test"][key] <= 1.0
     assert 0.0 < training["threshold"] < 1.0
     for name in ("comparison.csv", "ablation.csv", "model_complexity.csv",
-                 "factor_analysis/vif_tol.csv", "map/object_scores.csv"):
+                 "factor_analysis/vif_tol.csv", "map/object_scores.csv",
+                 "map/object_scores_test_tiles.csv", "ablation_recall_by_type.csv"):
         assert (run_dir / name).exists(), name
