@@ -179,12 +179,6 @@ def plot_fcdensenet_diagram(config: Any, attention: bool = True) -> Figure:
     return fig
 
 
-def _components(label: np.ndarray) -> tuple[np.ndarray, int]:
-    from scipy import ndimage
-
-    return ndimage.label(label)
-
-
 def pick_examples(data: Any, split: str = "test", margin: int = 6) -> list[dict[str, Any]]:
     """Choose a medium and a small mapped landslide in one split's patches (Figures 10-11).
 
@@ -210,7 +204,7 @@ def pick_examples(data: Any, split: str = "test", margin: int = 6) -> list[dict[
     found, cut = [], []
     for i in data.splits[split]:
         lab = (patches.y[i, ..., 0] > 0) & patches.valid[i, ..., 0]
-        comp, n = _components(lab)
+        comp, _ = ndimage.label(lab)
         for j, sl in enumerate(ndimage.find_objects(comp), start=1):
             size = int((comp[sl] == j).sum())
             # landslides cut by the patch edge show only part of themselves: used last

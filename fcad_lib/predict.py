@@ -207,6 +207,12 @@ class _Layout:
     def stride(self) -> int:
         return self.tile - self.overlap
 
+    @classmethod
+    def of(cls, height: int, width: int, tile: int, overlap: int) -> _Layout:
+        """The tiling of a ``height`` x ``width`` raster."""
+        return cls(height, width, tile, overlap, tile_origins(height, tile, overlap),
+                   tile_origins(width, tile, overlap))
+
     def strip_rows(self, k: int) -> tuple[int, int]:
         """Raster rows [start, stop) covered by tile row ``k`` (clipped to the raster)."""
         r0 = self.rows[k]
@@ -352,6 +358,16 @@ def _save_checkpoint(partial: Path, fingerprint: str, done: int, carry: np.ndarr
             old.unlink(missing_ok=True)
 
 
+def _tiling(preprocessing: Any, tile: int | None, overlap: int, threshold: float | None,
+            window_fn: str) -> tuple[int, float, np.ndarray]:
+    """Tile size, threshold (the bundle's by default) and blending weights of one prediction."""
+    tile = int(tile or preprocessing.patch_size)
+    threshold = float(preprocessing.threshold if threshold is None else threshold)
+    if not 0 <= overlap < tile:
+        raise ValueError(f"overlap must be in [0, tile={tile}), got {overlap}")
+    return tile, threshold, weight_window(tile, overlap, window_fn)
+
+
 # -------------------------------------------------------------------------------- predict_raster
 def predict_raster(
     model: Any,
@@ -415,11 +431,7 @@ def predict_raster(
 
     stack_path = Path(stack_path)
     out_dir = Path(out_dir)
-    tile = int(tile or preprocessing.patch_size)
-    threshold = float(preprocessing.threshold if threshold is None else threshold)
-    if not 0 <= overlap < tile:
-        raise ValueError(f"overlap must be in [0, tile={tile}), got {overlap}")
-    weights = weight_window(tile, overlap, window_fn)
+    tile, threshold, weights = _tiling(preprocessing, tile, overlap, threshold, window_fn)
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = out_dir / _PARTIAL
 
@@ -428,9 +440,7 @@ def predict_raster(
         with src:
             bands = check_compatible(model, preprocessing, stack_factors)
             names = _needed_factors(preprocessing)
-            layout = _Layout(src.height, src.width, tile, overlap,
-                             tile_origins(src.height, tile, overlap),
-                             tile_origins(src.width, tile, overlap))
+            layout = _Layout.of(src.height, src.width, tile, overlap)
             n_tiles = len(layout.rows) * len(layout.cols)
             fp = _fingerprint(model, stack_path, tile=tile, overlap=overlap, window=window_fn,
                               channels=list(preprocessing.channels), factors=names,
@@ -529,20 +539,14 @@ def predict_raster_dask(
     import dask
 
     stack_path, out_dir = Path(stack_path), Path(out_dir)
-    tile = int(tile or preprocessing.patch_size)
-    threshold = float(preprocessing.threshold if threshold is None else threshold)
-    if not 0 <= overlap < tile:
-        raise ValueError(f"overlap must be in [0, tile={tile}), got {overlap}")
-    weights = weight_window(tile, overlap, window_fn)
+    tile, threshold, weights = _tiling(preprocessing, tile, overlap, threshold, window_fn)
     partial = out_dir / _PARTIAL
     partial.mkdir(parents=True, exist_ok=True)
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
         src, factors = open_factor_stack(stack_path)
         with src:
             check_compatible(model, preprocessing, factors)
-            layout = _Layout(src.height, src.width, tile, overlap,
-                             tile_origins(src.height, tile, overlap),
-                             tile_origins(src.width, tile, overlap))
+            layout = _Layout.of(src.height, src.width, tile, overlap)
             profile = _gtiff_profile(src, "float32", np.nan)
         n_rows = len(layout.rows)
         tasks = []
