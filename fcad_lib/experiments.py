@@ -194,14 +194,14 @@ def _quiet_tf_logger() -> Iterator[None]:
         tf_logger.setLevel(level)
 
 
-def _score(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray], threshold: float,
-           batch_size: int) -> tuple[dict[str, float], dict[str, int]]:
-    """Scores and confusion counts of one split at one threshold (streamed over batches)."""
+def _score(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray],
+           thresholds: Sequence[float], batch_size: int
+           ) -> dict[float, tuple[dict[str, float], dict[str, int]]]:
+    """Scores and confusion counts of one split at each threshold (one streamed pass)."""
     with _quiet_tf_logger():
-        out = metrics.evaluate(model, data, thresholds=(threshold,), batch_size=batch_size)
-    row = out[float(threshold)]
-    return ({k: v for k, v in row.items() if k not in _COUNT_KEYS},
-            {k: int(row[k]) for k in _COUNT_KEYS})
+        out = metrics.evaluate(model, data, thresholds=tuple(thresholds), batch_size=batch_size)
+    return {t: ({k: v for k, v in row.items() if k not in _COUNT_KEYS},
+                {k: int(row[k]) for k in _COUNT_KEYS}) for t, row in out.items()}
 
 
 def split_footprint(data: PreparedData, split: str, transform: Any) -> Any:
@@ -290,9 +290,10 @@ def run_experiment(
     seconds = time.perf_counter() - t0
     best, _ = train.load_bundle(fit.bundle_dir)
     threshold = float(fit.threshold)
-    test_scores, test_counts = _score(best, data.arrays["test"], threshold, spec.batch_size)
-    test_05, counts_05 = _score(best, data.arrays["test"], 0.5, spec.batch_size)
-    val_scores, _ = _score(best, data.arrays["val"], threshold, spec.batch_size)
+    scored = _score(best, data.arrays["test"], (threshold, 0.5), spec.batch_size)
+    (test_scores, test_counts), (test_05, counts_05) = scored[threshold], scored[0.5]
+    # validation was scored at this threshold when train_model chose it
+    val_scores = fit.val_scores
     result = {
         "spec": asdict(spec),
         "slug": spec.slug,
