@@ -21,16 +21,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 book: install
-	$(BIN)/python -m fcad_lib.pipeline --profile $(PROFILE)
+	$(BIN)/python -m fcad_lib.tooling.pipeline --profile $(PROFILE)
 
 notebooks: install
-	$(BIN)/python -m fcad_lib.pipeline --profile $(PROFILE) --no-book
+	$(BIN)/python -m fcad_lib.tooling.pipeline --profile $(PROFILE) --no-book
 
 lint: install
 	$(BIN)/ruff check .
 
 test: install lint
-	$(BIN)/python -m fcad_lib.pipeline --profile quick
+	$(BIN)/python -m fcad_lib.tooling.pipeline --profile quick
 	FCAD_REQUIRE_EXECUTED=1 $(BIN)/python -m pytest -q -m "slow or not slow"
 
 clean:

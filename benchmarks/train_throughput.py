@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     import keras
     import numpy as np
 
-    from fcad_lib.losses import get_loss
     from fcad_lib.models import MODEL_NAMES, build_model
+    from fcad_lib.training.losses import get_loss
 
     rng = np.random.default_rng(0)
     shape = (args.batch_size, args.patch_size, args.patch_size)

@@ -1,7 +1,7 @@
 import numpy as np
 import xarray as xr
 
-from fcad_lib.describe import class_ratio, factor_table, grid_summary
+from fcad_lib.analysis.describe import class_ratio, factor_table, grid_summary
 
 
 def _stack():

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from fcad_lib import experiments
-from fcad_lib.experiments import (
+from fcad_lib.data.study_area import FACTOR_ORDER
+from fcad_lib.training import experiments
+from fcad_lib.training.experiments import (
     FACTOR_GROUPS,
     ExperimentSpec,
     channel_names,
@@ -16,7 +17,6 @@ from fcad_lib.experiments import (
     run_experiment,
     summary_table,
 )
-from fcad_lib.study_area import FACTOR_ORDER
 
 
 def _stack(size: int = 96, seed: int = 0) -> xr.Dataset:

@@ -1,4 +1,4 @@
-"""Tests of fcad_lib.factor_analysis: pixel sampling, correlation, VIF / TOL, RF importance."""
+"""Tests of fcad_lib.analysis.factor_analysis: pixel sampling, correlation, VIF / TOL, RF importance."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 from sklearn.linear_model import LinearRegression
 
-from fcad_lib import factor_analysis as fa
+from fcad_lib.analysis import factor_analysis as fa
 
 
 def make_stack(seed: int = 0) -> xr.Dataset:

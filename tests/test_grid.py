@@ -11,10 +11,10 @@ from affine import Affine
 from pyproj import Transformer
 from shapely.geometry import box
 
+from fcad_lib.data.grid import Grid, rasterize_inventory, reproject_to_grid, target_grid
+from fcad_lib.data.manifest import Layer, StudyArea
+from fcad_lib.data.readers import read_raster
 from fcad_lib.errors import InventoryError, NoOverlapError
-from fcad_lib.grid import Grid, rasterize_inventory, reproject_to_grid, target_grid
-from fcad_lib.manifest import Layer, StudyArea
-from fcad_lib.readers import read_raster
 
 # Target: UTM 47N, 20 m cells, 60 x 60 around (500 000, 3 000 000) (about 99 E, 27.1 N).
 TARGET = Grid.from_bounds((500_000, 3_000_000, 501_200, 3_001_200), "EPSG:32647", 20.0)

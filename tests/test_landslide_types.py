@@ -6,7 +6,7 @@ import xarray as xr
 from affine import Affine
 from shapely.geometry import box
 
-from fcad_lib.landslide_types import recall_by_type, type_raster
+from fcad_lib.evaluation.landslide_types import recall_by_type, type_raster
 from fcad_lib.samples import Normalizer, extract_patches
 
 

@@ -1,4 +1,4 @@
-"""Tests of fcad_lib.losses: agreement with Keras / textbook forms and masking by weight 0."""
+"""Tests of fcad_lib.training.losses: agreement with Keras / textbook forms and masking by weight 0."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from fcad_lib import losses
+from fcad_lib.training import losses
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fcad_lib.errors import ChecksumError, ManifestError, MissingFileError
-from fcad_lib.manifest import (
+from fcad_lib.data.manifest import (
     CHECKSUM_FILE,
     DEFAULT_MANIFEST,
     ensure_generated,
@@ -20,6 +19,7 @@ from fcad_lib.manifest import (
     verify_area,
     verify_layer,
 )
+from fcad_lib.errors import ChecksumError, ManifestError, MissingFileError
 
 
 def _one_layer_manifest(tmp_path: Path, layer: dict, **area: object) -> Path:
@@ -39,7 +39,7 @@ def test_repo_manifest_declares_four_areas() -> None:
     assert manifest.names == ["generated", "generated_quick", "balakot", "cadia_insar"]
     gen = manifest["generated"]
     assert gen.crs == "EPSG:32647" and gen.resolution_m == 12.5
-    assert gen.generator.function == "fcad_lib.synthetic:generate_study_area"
+    assert gen.generator.function == "fcad_lib.data.synthetic:generate_study_area"
     assert gen.generator.params["size_px"] == 1024
     assert manifest["generated_quick"].generator.params["landslide_ratio"] == 0.02
     assert {layer.path.parent.name for layer in gen.layers} == {"generated"}
@@ -189,7 +189,7 @@ def test_ensure_generated_runs_generator_once(
 def test_ensure_generated_bad_function(tmp_path: Path) -> None:
     path = _one_layer_manifest(
         tmp_path, _layer("gen/dem.tif", None),
-        generator={"function": "fcad_lib.manifest:no_such_function", "params": {}},
+        generator={"function": "fcad_lib.data.manifest:no_such_function", "params": {}},
     )
     with pytest.raises(ManifestError, match="no_such_function"):
         ensure_generated(load_manifest(path)["a"])
@@ -198,7 +198,7 @@ def test_ensure_generated_bad_function(tmp_path: Path) -> None:
 def test_reseed_moves_generated_files_and_keeps_the_manifest_area(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fcad_lib.manifest import reseed
+    from fcad_lib.data.manifest import reseed
 
     path = _one_layer_manifest(
         tmp_path, _layer("gen/dem.tif", None),
@@ -215,7 +215,7 @@ def test_reseed_moves_generated_files_and_keeps_the_manifest_area(
 
 
 def test_reseed_refuses_real_areas(tmp_path: Path) -> None:
-    from fcad_lib.manifest import reseed
+    from fcad_lib.data.manifest import reseed
 
     area = load_manifest(_one_layer_manifest(tmp_path, _layer("dem.tif", "0" * 64)))["a"]
     with pytest.raises(ManifestError, match="not generated"):

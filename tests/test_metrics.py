@@ -1,4 +1,4 @@
-"""Tests of fcad_lib.metrics against scikit-learn, streaming and the threshold sweep."""
+"""Tests of fcad_lib.evaluation.metrics against scikit-learn, streaming and the threshold sweep."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from fcad_lib import metrics
+from fcad_lib.evaluation import metrics
 
 
 def _data(seed: int, shape=(6, 16, 16, 1), pos=0.2):

@@ -7,8 +7,8 @@ import pytest
 import yaml
 from affine import Affine
 
-from fcad_lib.new_area import area_entry, layer_entry, main, projected_crs_for
-from fcad_lib.study_area import load_study_area
+from fcad_lib.data.new_area import area_entry, layer_entry, main, projected_crs_for
+from fcad_lib.data.study_area import load_study_area
 
 
 def test_entry_from_files_loads_as_a_study_area(small_area, tmp_path):

@@ -1,4 +1,4 @@
-"""Object-level matching and scores on hand-made polygons (fcad_lib.objects)."""
+"""Object-level matching and scores on hand-made polygons (fcad_lib.evaluation.objects)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from fcad_lib.objects import match_objects, object_scores, size_class
+from fcad_lib.evaluation.objects import match_objects, object_scores, size_class
 
 CRS = "EPSG:32647"
 
@@ -98,7 +98,7 @@ def test_restrict_to_keeps_polygons_inside_the_region():
     import geopandas as gpd
     from shapely.geometry import box
 
-    from fcad_lib.objects import restrict_to
+    from fcad_lib.evaluation.objects import restrict_to
 
     gdf = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(5, 5, 6, 6), box(9, 0, 11, 1)])
     kept = restrict_to(gdf, box(0, 0, 10, 10))

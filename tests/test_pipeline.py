@@ -6,7 +6,7 @@ import os
 import nbformat
 import pytest
 
-from fcad_lib import pipeline
+from fcad_lib.tooling import pipeline
 
 
 def test_quick_plan_passes_only_declared_parameters():
@@ -43,7 +43,7 @@ def test_every_notebook_has_a_parameters_cell_and_a_toc_entry():
 
 executed = pytest.mark.skipif(
     os.environ.get("FCAD_REQUIRE_EXECUTED") != "1",
-    reason="checks what `python -m fcad_lib.pipeline` wrote; make test sets FCAD_REQUIRE_EXECUTED",
+    reason="checks what `python -m fcad_lib.tooling.pipeline` wrote; make test sets FCAD_REQUIRE_EXECUTED",
 )
 
 

@@ -276,9 +276,9 @@ def test_cli_on_stack(tmp_path, monkeypatch):
     """main() with a stack path and a stand-in bundle loader (train.py is tested elsewhere)."""
     import types
 
-    fake_train = types.ModuleType("fcad_lib.train")
+    fake_train = types.ModuleType("fcad_lib.training.train")
     fake_train.load_bundle = lambda path: (tiny_model(), FakePreprocessing())
-    monkeypatch.setitem(sys.modules, "fcad_lib.train", fake_train)
+    monkeypatch.setitem(sys.modules, "fcad_lib.training.train", fake_train)
     stack = write_stack(tmp_path / "stack.tif", 50, 40)
     out = tmp_path / "out"
     assert predict.main(["bundle", str(stack), str(out), "--overlap", "8", "--threshold",

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Polygon, box
 
+from fcad_lib.data.manifest import Layer
+from fcad_lib.data.readers import read_inventory, read_layer, read_mintpy, read_raster
 from fcad_lib.errors import (
     BandCountError,
     FcadDataError,
@@ -18,8 +20,6 @@ from fcad_lib.errors import (
     MissingCRSError,
     MissingFileError,
 )
-from fcad_lib.manifest import Layer
-from fcad_lib.readers import read_inventory, read_layer, read_mintpy, read_raster
 
 
 def test_read_raster_masks_nodata(tmp_path: Path, write_tif) -> None:

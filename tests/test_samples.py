@@ -9,7 +9,7 @@ import xarray as xr
 from fcad_lib import samples
 
 try:
-    from fcad_lib.study_area import FACTOR_ORDER
+    from fcad_lib.data.study_area import FACTOR_ORDER
 except ImportError:  # the loader is written in parallel; the contract fixes the order
     FACTOR_ORDER = (
         "deformation_rate", "B2", "B3", "B4", "B8",

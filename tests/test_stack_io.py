@@ -1,4 +1,4 @@
-"""Factor stack <-> multi-band GeoTIFF (fcad_lib.stack_io)."""
+"""Factor stack <-> multi-band GeoTIFF (fcad_lib.data.stack_io)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from affine import Affine
 
-from fcad_lib.stack_io import open_factor_stack, write_factor_stack
+from fcad_lib.data.stack_io import open_factor_stack, write_factor_stack
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fcad_lib.data.manifest import load_manifest
+from fcad_lib.data.study_area import FACTOR_ORDER, load_study_area
 from fcad_lib.errors import ChecksumError
-from fcad_lib.manifest import load_manifest
-from fcad_lib.study_area import FACTOR_ORDER, load_study_area
 
 
 def _snapshot(paths: list[Path]) -> dict[Path, tuple[int, bytes]]:

@@ -11,7 +11,7 @@ import pytest
 import rasterio
 from rasterio.features import rasterize
 
-from fcad_lib.synthetic import LOS_UNIT_ENU, _sample_areas_m2, generate_study_area, main
+from fcad_lib.data.synthetic import LOS_UNIT_ENU, _sample_areas_m2, generate_study_area, main
 
 SIZE = 160
 RATIO = 0.02

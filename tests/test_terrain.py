@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fcad_lib.terrain import aspect_horn, curvature_zevenbergen_thorne, slope_horn
+from fcad_lib.data.terrain import aspect_horn, curvature_zevenbergen_thorne, slope_horn
 
 TOL = 1e-9
 

@@ -1,4 +1,4 @@
-"""Tests of fcad_lib.train: bundle, resume after an interruption, reproducibility."""
+"""Tests of fcad_lib.training.train: bundle, resume after an interruption, reproducibility."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from fcad_lib import metrics, train
+from fcad_lib.evaluation import metrics
+from fcad_lib.training import train
 
 try:
     from fcad_lib.samples import Preprocessing
@@ -165,7 +166,7 @@ _REPRO_SCRIPT = textwrap.dedent("""
     import hashlib, sys, tempfile, warnings
     sys.path.insert(0, {tests!r})
     import keras
-    from fcad_lib import train
+    from fcad_lib.training import train
     import test_train as t
 
     digests = []

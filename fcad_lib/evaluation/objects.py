@@ -176,7 +176,7 @@ def restrict_to(gdf, region):
     gdf : geopandas.GeoDataFrame
         Polygons, in the CRS of ``region``.
     region : shapely geometry
-        E.g. from :func:`fcad_lib.experiments.split_footprint`.
+        E.g. from :func:`fcad_lib.training.experiments.split_footprint`.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Execute the book's notebooks with papermill for one profile, then build the Jupyter Book.
 
-``python -m fcad_lib.pipeline --profile quick`` is what ``make book`` runs. Each notebook in
+``python -m fcad_lib.tooling.pipeline --profile quick`` is what ``make book`` runs. Each notebook in
 ``notebooks/`` receives the profile's parameters that it declares in its ``parameters`` cell
 (papermill's notebook inspection tells which), plus ``profile`` and ``run_dir``. Executed copies
 are written to ``book/executed/``, where ``_toc.yml`` points; the book itself is built with
@@ -23,7 +23,7 @@ import yaml
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXECUTED_DIR = ROOT / "book" / "executed"
 PROFILES_FILE = ROOT / "profiles.yml"

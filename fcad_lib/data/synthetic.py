@@ -121,7 +121,7 @@ from rasterio.features import rasterize
 from rasterio.transform import Affine
 from scipy import ndimage
 
-from fcad_lib.terrain import aspect_horn, slope_horn
+from fcad_lib.data.terrain import aspect_horn, slope_horn
 
 __all__ = [
     "generate_study_area",
@@ -721,7 +721,7 @@ def generate_study_area(
     )
     out.mkdir(parents=True, exist_ok=True)
     tags = {
-        "generator": "fcad_lib.synthetic.generate_study_area",
+        "generator": "fcad_lib.data.synthetic.generate_study_area",
         "seed": str(seed),
         "size_px": str(size_px),
         "resolution_m": str(resolution_m),
@@ -745,7 +745,7 @@ def generate_study_area(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m fcad_lib.synthetic OUT_DIR --seed 42 --size 1024``."""
+    """Command line: ``python -m fcad_lib.data.synthetic OUT_DIR --seed 42 --size 1024``."""
     parser = argparse.ArgumentParser(description="Generate the synthetic default study area.")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--seed", type=int, default=42)

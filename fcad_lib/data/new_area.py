@@ -5,7 +5,7 @@ shapefile / GeoPackage / GeoJSON inventory), but writing the manifest entry by h
 up each file's CRS, band count, nodata value and sha256. This module reads those from the files
 and prints the entry, ready to paste into ``data_manifest.yml``::
 
-    python -m fcad_lib.new_area my_valley --dem dem.tif --lithology geology.tif \\
+    python -m fcad_lib.data.new_area my_valley --dem dem.tif --lithology geology.tif \\
         --deformation-rate velocity.h5 --inventory landslides.gpkg >> my_manifest_part.yml
 
 Fill in ``source`` and ``licence`` afterwards: they cannot be read from the files.
@@ -29,8 +29,8 @@ from pyproj.database import query_utm_crs_info
 from rasterio.transform import array_bounds
 from rasterio.warp import transform_bounds
 
-from fcad_lib.manifest import CATEGORICAL_ROLES, ROLES, sha256_file
-from fcad_lib.readers import raster_georeference, read_inventory
+from fcad_lib.data.manifest import CATEGORICAL_ROLES, ROLES, sha256_file
+from fcad_lib.data.readers import raster_georeference, read_inventory
 
 #: File suffix -> manifest format.
 FORMATS = {

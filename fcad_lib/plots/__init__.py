@@ -68,7 +68,7 @@ def plot_factor_maps(
     Parameters
     ----------
     ds
-        Aligned stack from :func:`fcad_lib.study_area.load_study_area`.
+        Aligned stack from :func:`fcad_lib.data.study_area.load_study_area`.
     factors
         Factors to draw; default ``ds.attrs["factors"]``.
     outline
@@ -185,7 +185,7 @@ def pick_examples(data: Any, split: str = "test", margin: int = 6) -> list[dict[
     Parameters
     ----------
     data
-        :class:`fcad_lib.experiments.PreparedData`.
+        :class:`fcad_lib.training.experiments.PreparedData`.
     split
         Which split's patches to search.
     margin
@@ -258,7 +258,7 @@ def plot_prediction_zooms(
     Parameters
     ----------
     data
-        :class:`fcad_lib.experiments.PreparedData` whose patches give the images.
+        :class:`fcad_lib.training.experiments.PreparedData` whose patches give the images.
     examples
         From :func:`pick_examples`.
     results
@@ -270,7 +270,7 @@ def plot_prediction_zooms(
     -------
     matplotlib.figure.Figure
     """
-    from fcad_lib.train import load_bundle
+    from fcad_lib.training.train import load_bundle
 
     prepared_by_name = prepared_by_name or {}
     models = {name: load_bundle(r["bundle_dir"]) for name, r in results.items()}

@@ -15,9 +15,8 @@ import os
 import numpy as np
 import xarray as xr
 
-from fcad_lib.factors import FACTOR_ORDER
-from fcad_lib.grid import Grid, rasterize_inventory, reproject_to_grid, target_grid
-from fcad_lib.manifest import (
+from fcad_lib.data.grid import Grid, rasterize_inventory, reproject_to_grid, target_grid
+from fcad_lib.data.manifest import (
     ROLES,
     Manifest,
     StudyArea,
@@ -25,7 +24,8 @@ from fcad_lib.manifest import (
     get_area,
     verify_area,
 )
-from fcad_lib.readers import read_inventory, read_layer
+from fcad_lib.data.readers import read_inventory, read_layer
+from fcad_lib.factors import FACTOR_ORDER
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ FACTOR_LONG_NAMES = {
 def _terrain_factors(dem: np.ndarray, grid: Grid) -> dict[str, np.ndarray]:
     """Slope, aspect and curvature of the DEM as resampled onto the target grid."""
     # Imported here so the data layer stays importable on its own.
-    terrain = importlib.import_module("fcad_lib.terrain")
+    terrain = importlib.import_module("fcad_lib.data.terrain")
     dx, dy = grid.resolution
     return {
         "elevation": dem,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from fcad_lib.grid import Grid, rasterize_inventory
+from fcad_lib.data.grid import Grid, rasterize_inventory
 
 
 def stack_grid(ds: xr.Dataset) -> Grid:
@@ -126,7 +126,7 @@ def compare_recall_by_type(
     results
         Column name -> experiment result (``bundle_dir`` and ``threshold`` are used).
     prepared
-        Column name -> :class:`fcad_lib.experiments.PreparedData` with that model's channels.
+        Column name -> :class:`fcad_lib.training.experiments.PreparedData` with that model's channels.
     codes, categories
         From :func:`type_raster`.
     split
@@ -137,7 +137,7 @@ def compare_recall_by_type(
     pandas.DataFrame
         Index = type; one recall column per experiment, plus ``landslide_px``.
     """
-    from fcad_lib.train import load_bundle
+    from fcad_lib.training.train import load_bundle
 
     columns, pixels = {}, None
     for name, result in results.items():

@@ -175,7 +175,7 @@ class ThresholdSweep:
         self.hist = np.zeros((2, t.size + 1), dtype=np.int64)
 
     def __repr__(self) -> str:
-        return (f"<fcad_lib.metrics.ThresholdSweep {self.thresholds.size} thresholds, "
+        return (f"<fcad_lib.evaluation.metrics.ThresholdSweep {self.thresholds.size} thresholds, "
                 f"{int(self.hist.sum())} pixels>")
 
     def update(self, y_true: Any, y_prob: Any, valid: Any = None) -> ThresholdSweep:

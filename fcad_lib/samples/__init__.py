@@ -241,7 +241,7 @@ def extract_patches(
     Parameters
     ----------
     ds : xarray.Dataset
-        The aligned stack of :func:`fcad_lib.study_area.load_study_area` (needs ``label``).
+        The aligned stack of :func:`fcad_lib.data.study_area.load_study_area` (needs ``label``).
     factors : sequence of str, optional
         Factors to use as channels, in order; default ``ds.attrs["factors"]``. Subsets give the
         ablations (e.g. without ``deformation_rate`` = the paper's "RS" input).

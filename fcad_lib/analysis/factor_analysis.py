@@ -42,7 +42,7 @@ def sample_pixels(
     Parameters
     ----------
     ds : xarray.Dataset
-        The aligned stack (:func:`fcad_lib.study_area.load_study_area`).
+        The aligned stack (:func:`fcad_lib.data.study_area.load_study_area`).
     factors : sequence of str, optional
         Columns to take; default ``ds.attrs["factors"]``.
     n : int

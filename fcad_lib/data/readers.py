@@ -21,6 +21,7 @@ from affine import Affine
 from pyproj import CRS
 from scipy import ndimage
 
+from fcad_lib.data.manifest import Layer
 from fcad_lib.errors import (
     BandCountError,
     FcadDataError,
@@ -29,7 +30,6 @@ from fcad_lib.errors import (
     MissingCRSError,
     MissingFileError,
 )
-from fcad_lib.manifest import Layer
 
 PathOrLayer = str | os.PathLike[str] | Layer
 

@@ -12,7 +12,7 @@ callbacks and adds what a reproducible, interruptible run needs:
 * a ``tqdm`` progress bar over epochs x steps, and ``TerminateOnNaN``.
 
 After training the best model is reloaded, the probability threshold that maximises F1 on the
-**validation** split is chosen with :class:`fcad_lib.metrics.ThresholdSweep` (the paper fixes
+**validation** split is chosen with :class:`fcad_lib.evaluation.metrics.ThresholdSweep` (the paper fixes
 0.5), and the *bundle* is written: ``model.keras`` + ``preprocessing.json`` (channels, z-score,
 lithology encoding, patch size, threshold) + ``train_config.json``. :func:`load_bundle` reads it
 back; prediction needs nothing else.
@@ -32,7 +32,8 @@ import keras
 import numpy as np
 import pandas as pd
 
-from fcad_lib import losses, metrics
+from fcad_lib.evaluation import metrics
+from fcad_lib.training import losses
 
 __all__ = [
     "TrainConfig",
@@ -92,7 +93,7 @@ class TrainConfig:
     learning_rate
         Adam learning rate (paper: 1e-4).
     loss
-        Name for :func:`fcad_lib.losses.get_loss` (paper: ``"bce"``).
+        Name for :func:`fcad_lib.training.losses.get_loss` (paper: ``"bce"``).
     loss_kwargs
         Keyword arguments of the loss, e.g. ``{"pos_weight": 50.0}``.
     seed

@@ -1,7 +1,7 @@
 """Aligned factor stack <-> one multi-band GeoTIFF.
 
 Whole-area prediction (:mod:`fcad_lib.predict`) reads the factors window by window with rasterio,
-so the aligned stack of :func:`fcad_lib.study_area.load_study_area` is first written as one tiled,
+so the aligned stack of :func:`fcad_lib.data.study_area.load_study_area` is first written as one tiled,
 compressed ``float32`` GeoTIFF with one band per factor. Band descriptions carry the factor names,
 so readers map channels by *name*, never by band position.
 """
@@ -125,6 +125,6 @@ def open_factor_stack(path: str | os.PathLike) -> tuple[rasterio.io.DatasetReade
         src.close()
         raise ValueError(
             f"{path}: band descriptions {names} do not name every factor; "
-            "write the stack with fcad_lib.stack_io.write_factor_stack"
+            "write the stack with fcad_lib.data.stack_io.write_factor_stack"
         )
     return src, names

@@ -1,6 +1,6 @@
 """Whole-area landslide mapping: windowed, overlap-blended inference to GeoTIFF and GeoPackage.
 
-The factor stack (one multi-band GeoTIFF, :mod:`fcad_lib.stack_io`) is read window by window with
+The factor stack (one multi-band GeoTIFF, :mod:`fcad_lib.data.stack_io`) is read window by window with
 rasterio and never as a whole. Tiles of ``tile`` pixels overlap by ``overlap`` pixels; each tile's
 probabilities are multiplied by a smooth 2-D weight window and accumulated into a probability-sum
 and a weight-sum buffer; the blended probability is their ratio. The raster is processed in
@@ -35,8 +35,8 @@ import rasterio.enums
 import rasterio.shutil
 from rasterio.windows import Window
 
+from fcad_lib.data.stack_io import BLOCK_SIZE, open_factor_stack, write_factor_stack
 from fcad_lib.errors import FcadDataError
-from fcad_lib.stack_io import BLOCK_SIZE, open_factor_stack, write_factor_stack
 
 #: Binary-map nodata value (``uint8``).
 MAP_NODATA = 255
@@ -394,7 +394,7 @@ def predict_raster(
         ``encode(factor_arrays) -> (X (H, W, C) float32, valid (H, W) bool)``
         (:class:`fcad_lib.samples.Preprocessing`).
     stack_path
-        Factor-stack GeoTIFF (:func:`fcad_lib.stack_io.write_factor_stack`); bands are mapped to
+        Factor-stack GeoTIFF (:func:`fcad_lib.data.stack_io.write_factor_stack`); bands are mapped to
         factors by their descriptions.
     out_dir
         Folder of ``probability.tif`` and ``landslide_map.tif``. Work in progress lives in
@@ -674,11 +674,11 @@ def predict_area(
 ) -> PredictionResult:
     """Bundle + study area (manifest name) or factor-stack GeoTIFF -> maps and polygons.
 
-    An area name is loaded with :func:`fcad_lib.study_area.load_study_area` and written to
+    An area name is loaded with :func:`fcad_lib.data.study_area.load_study_area` and written to
     ``out_dir/factors.tif`` first. ``kwargs`` go to :func:`predict_raster`. Writes
     ``probability.tif``, ``landslide_map.tif`` and ``polygons.gpkg`` in ``out_dir``.
     """
-    from fcad_lib.train import load_bundle
+    from fcad_lib.training.train import load_bundle
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -687,7 +687,7 @@ def predict_area(
     if candidate.suffix.lower() in (".tif", ".tiff") or candidate.is_file():
         stack = candidate
     else:
-        from fcad_lib.study_area import load_study_area
+        from fcad_lib.data.study_area import load_study_area
 
         ds = load_study_area(str(area_or_stack), resolution_m=resolution_m)
         stack = write_factor_stack(ds, out_dir / "factors.tif")
@@ -731,6 +731,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps({k: str(v) for k, v in result.__dict__.items()}))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

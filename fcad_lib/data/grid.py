@@ -22,9 +22,9 @@ from rasterio.transform import array_bounds
 from rasterio.warp import reproject, transform_bounds
 from shapely.geometry import box
 
+from fcad_lib.data.manifest import StudyArea
+from fcad_lib.data.readers import raster_georeference
 from fcad_lib.errors import InventoryError, ManifestError, MissingCRSError, NoOverlapError
-from fcad_lib.manifest import StudyArea
-from fcad_lib.readers import raster_georeference
 
 log = logging.getLogger(__name__)
 

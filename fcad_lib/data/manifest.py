@@ -24,7 +24,7 @@ from fcad_lib.errors import ChecksumError, ManifestError, MissingFileError
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MANIFEST = REPO_ROOT / "data_manifest.yml"
 CHECKSUM_FILE = "checksums.sha256"
 GENERATOR_RECORD = "generator.json"

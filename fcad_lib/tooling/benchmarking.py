@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-BENCHMARK_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCHMARK_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def run_benchmark(script: str, *args: str, out_dir: str | Path | None = None) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 The comparison (notebook 05) and the ablation (notebook 06) are lists of
 :class:`ExperimentSpec`; :func:`run_experiment` trains the model with the paper's recipe
-(:mod:`fcad_lib.train`), chooses the threshold on the validation split, scores the **test** split
+(:mod:`fcad_lib.training.train`), chooses the threshold on the validation split, scores the **test** split
 from streamed confusion counts at that threshold and at 0.5, and writes everything into
 ``run_dir/experiments/<spec.slug>/`` (the model bundle and ``result.json``). A finished
 experiment with the same spec is read back instead of retrained, so notebooks share work and a
@@ -25,8 +25,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from fcad_lib import metrics, samples, train
+from fcad_lib import samples
+from fcad_lib.evaluation import metrics
 from fcad_lib.models import build_model
+from fcad_lib.training import train
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +145,7 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
     Parameters
     ----------
     ds
-        Aligned stack (:func:`fcad_lib.study_area.load_study_area`).
+        Aligned stack (:func:`fcad_lib.data.study_area.load_study_area`).
     spec
         Experiment spec: factors, patch size, stride, split and seed are used.
 

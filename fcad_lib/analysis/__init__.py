@@ -1,0 +1,1 @@
+"""Describing a factor stack and the paper's factor analysis (correlation, VIF/TOL, importance)."""

@@ -1,0 +1,1 @@
+"""Data layer: manifest, readers, grid alignment, terrain, study areas, stack I/O, generator."""

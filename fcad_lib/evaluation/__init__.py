@@ -1,0 +1,1 @@
+"""Evaluation: streamed pixel metrics, object matching, recall by landslide type."""

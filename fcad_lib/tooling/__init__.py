@@ -1,0 +1,1 @@
+"""Book tooling (papermill runner, benchmark runner), kept apart from the science library."""

@@ -1,0 +1,1 @@
+"""Training: losses, the fit loop with resume, and the experiment runner."""
