@@ -1,26 +1,31 @@
-"""Benchmark whole-area prediction: throughput and peak memory vs area; blended vs plain tiling.
+"""Benchmark whole-area prediction with the real FCADenseNet56: throughput, overhead, memory.
 
 Usage::
 
     python benchmarks/predict_area.py [--sizes 1024,2048] [--tile 128] [--overlap 32]
-                                      [--output runs/<profile>/benchmarks/predict_area.jsonl]
+                                      [--config 56] [--output FILE.jsonl]
+    python benchmarks/predict_area.py --distributed [--sizes 2048,4096,8192] [--workers 2]
 
 For each size a random (smooth noise) factor stack of ``size x size`` pixels at 12.5 m with the ten
-factors of the paper is written, then mapped in a *fresh subprocess* with a small untrained
-encoder-decoder, so the peak resident memory (``ru_maxrss`` of that process) belongs to one
-prediction only. One JSON line per size::
+factors of the paper is written, then mapped in a *fresh subprocess* with an untrained
+FCADenseNet (``--config``, default ``56``; ``--model toy`` for a small encoder-decoder), so the
+peak resident memory belongs to one prediction only. Lines (one JSON object each)::
 
     {"benchmark": "predict_area", "size_px": 1024, "km2": 163.84, "seconds": ...,
-     "km2_per_min": ..., "peak_rss_mb": ..., ...}
+     "km2_per_min": ..., "forward_km2_per_min": ..., "overhead": ..., "peak_rss_mb": ...}
 
-and one line comparing overlap-blended with plain non-overlapping tiling on the smallest size::
+``forward_km2_per_min`` is the model alone on the same number of tiles (random batches, no
+reading, blending or writing); ``overhead = seconds / forward seconds - 1`` is what the rest of the
+pipeline adds. A ``predict_memory`` line gives the peak memory ratio between the smallest and the
+largest size beside their area ratio, and a ``predict_blend_vs_plain`` line compares
+overlap-blended with plain tiling on the smallest size (time and
+:func:`fcad_lib.predict.seam_score`).
 
-    {"benchmark": "predict_blend_vs_plain", "seconds_blended": ..., "seconds_plain": ...,
-     "seam_score_blended": ..., "seam_score_plain": ...}
-
-The seam score (:func:`fcad_lib.predict.seam_score`) is the mean absolute probability jump across
-tile borders divided by the same inside tiles: 1 = no seams. An untrained network still has the
-zero-padding border effect that makes seams, which is what blending removes.
+With ``--distributed`` each size is mapped by
+:func:`fcad_lib.predict.distributed.predict_raster_distributed` on a fresh
+``distributed.LocalCluster(processes=True, threads_per_worker=1)``; the line
+(``"benchmark": "predict_distributed"``) gives km2/min and the peak memory of each worker and of
+the client (which merges the blocks).
 """
 
 from __future__ import annotations
@@ -37,10 +42,12 @@ from pathlib import Path
 
 import numpy as np
 
+from fcad_lib.factors import FACTOR_ORDER as FACTORS
+
 RES_M = 12.5
-FACTORS = ("deformation_rate", "B2", "B3", "B4", "B8", "elevation", "slope", "aspect",
-           "curvature", "lithology")
 LITHOLOGY_CODES = (1, 2, 3)
+#: Batches timed for the forward-only rate (enough for a steady rate, bounded in time).
+FORWARD_BATCHES = 24
 
 
 def write_noise_stack(path: Path, size: int, seed: int = 0, rows: int = 256) -> Path:
@@ -81,11 +88,15 @@ def write_noise_stack(path: Path, size: int, seed: int = 0, rows: int = 256) -> 
     return path
 
 
-def small_model(channels: int, seed: int = 0):
-    """Small untrained encoder-decoder (one pooling level, skip connection), sigmoid output."""
+def build(model: str, config: str, channels: int, tile: int, seed: int = 0):
+    """Untrained FCADenseNet (``config`` preset) or the small toy encoder-decoder."""
     import keras
 
     keras.utils.set_random_seed(seed)
+    if model == "fcadensenet":
+        from fcad_lib.models import build_model
+
+        return build_model("fcadensenet", (None, None, channels), config=config)
     inp = keras.Input((None, None, channels))
     a = keras.layers.Conv2D(16, 3, padding="same", activation="relu")(inp)
     b = keras.layers.MaxPooling2D()(a)
@@ -98,7 +109,8 @@ def small_model(channels: int, seed: int = 0):
 
 def preprocessing(tile: int):
     """Identity z-score over the paper's channels (lithology one-hot)."""
-    from fcad_lib.samples import Preprocessing, lithology_channels
+    from fcad_lib.bundle import Preprocessing
+    from fcad_lib.samples import lithology_channels
 
     channels = lithology_channels(FACTORS, "onehot", LITHOLOGY_CODES)
     return Preprocessing(
@@ -108,25 +120,83 @@ def preprocessing(tile: int):
     )
 
 
-def child(stack: Path, out: Path, tile: int, overlap: int, batch_size: int) -> None:
-    """Map one stack in this process; print one JSON line with time and peak RSS."""
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def forward_seconds(model, tiles: int, tile: int, channels: int, batch_size: int) -> float:
+    """Seconds the model alone needs for ``tiles`` tiles (timed on up to FORWARD_BATCHES)."""
+    x = np.random.default_rng(0).standard_normal((batch_size, tile, tile, channels))
+    x = x.astype("float32")
+    n = max(1, min(FORWARD_BATCHES, -(-tiles // batch_size)))
+    t0 = time.perf_counter()
+    for _ in range(n):
+        model.predict_on_batch(x)
+    return (time.perf_counter() - t0) / (n * batch_size) * tiles
+
+
+def warm_up(model, stack: Path, tile: int, overlap: int, batch_size: int, channels: int) -> None:
+    """Trace the model for every batch shape the run will use (a full and a last, short batch).
+
+    Tracing is a fixed cost of a few seconds per shape, paid once per run whatever the area; it
+    is left out of both timings so that their ratio describes the per-tile work.
+    """
+    import rasterio
+
+    from fcad_lib.predict import tile_starts
+
+    with rasterio.open(stack) as src:
+        n_cols = len(tile_starts(src.width, tile, overlap))
+    chunk = 4 * batch_size  # fcad_lib.predict.sequential.CHUNK_BATCHES batches
+    for n in {batch_size, n_cols % chunk % batch_size or batch_size, min(n_cols, batch_size)}:
+        model.predict_on_batch(np.zeros((n, tile, tile, channels), "float32"))
+
+
+def child(stack: Path, out: Path, args: argparse.Namespace) -> None:
+    """Map one stack in this process; print one JSON line with times and peak RSS."""
     from fcad_lib.predict import predict_raster
 
-    prep = preprocessing(tile)
-    model = small_model(len(prep.channels))
-    model.predict_on_batch(np.zeros((1, tile, tile, len(prep.channels)), "float32"))  # trace
+    prep = preprocessing(args.tile)
+    model = build(args.model, args.config, len(prep.channels), args.tile)
+    warm_up(model, stack, args.tile, args.overlap, args.batch_size, len(prep.channels))
     t0 = time.perf_counter()
-    res = predict_raster(model, prep, stack, out, tile=tile, overlap=overlap,
-                         batch_size=batch_size, progress=False)
+    res = predict_raster(model, prep, stack, out, tile=args.tile, overlap=args.overlap,
+                         batch_size=args.batch_size, progress=False)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "tiles": res.tiles}))
+    fwd = forward_seconds(model, res.tiles, args.tile, len(prep.channels), args.batch_size)
+    print(json.dumps({"seconds": seconds, "forward_seconds": fwd, "peak_rss_mb": peak_rss_mb(),
+                      "tiles": res.tiles, "params": int(model.count_params())}))
 
 
-def run_child(stack: Path, out: Path, tile: int, overlap: int, batch_size: int) -> dict:
+def child_distributed(stack: Path, out: Path, args: argparse.Namespace) -> None:
+    """Map one stack on a fresh LocalCluster; print seconds and peak RSS per worker."""
+    import distributed
+
+    from fcad_lib.bundle import save_bundle
+    from fcad_lib.predict.distributed import predict_raster_distributed
+
+    prep = preprocessing(args.tile)
+    bundle = save_bundle(out.parent / f"bundle_{args.tile}",
+                         build(args.model, args.config, len(prep.channels), args.tile), prep)
+    with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        t0 = time.perf_counter()
+        res = predict_raster_distributed(bundle, stack, out, client=client, tile=args.tile,
+                                         overlap=args.overlap, batch_size=args.batch_size)
+        seconds = time.perf_counter() - t0
+        workers = client.run(peak_rss_mb)
+    print(json.dumps({"seconds": seconds, "tiles": res.tiles, "client_peak_rss_mb": peak_rss_mb(),
+                      "worker_peak_rss_mb": sorted(round(v, 1) for v in workers.values())}))
+
+
+def run_child(mode: str, stack: Path, out: Path, args: argparse.Namespace,
+              tile_overlap: tuple[int, int] | None = None) -> dict:
+    tile, overlap = tile_overlap or (args.tile, args.overlap)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    cmd = [sys.executable, __file__, "--child", str(stack), str(out), "--tile", str(tile),
-           "--overlap", str(overlap), "--batch-size", str(batch_size)]
+    cmd = [sys.executable, __file__, mode, str(stack), str(out), "--tile", str(tile),
+           "--overlap", str(overlap), "--batch-size", str(args.batch_size), "--model",
+           args.model, "--config", args.config, "--workers", str(args.workers)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{proc.stderr[-4000:]}")
@@ -140,23 +210,41 @@ def read_probability(path: Path) -> np.ndarray:
         return src.read(1)
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1024,2048",
-                        help="comma-separated square stack sizes in pixels (e.g. 1024,2048,4096)")
+    parser.add_argument("--sizes", default=None,
+                        help="comma-separated square stack sizes in pixels (default 1024,2048; "
+                             "2048,4096 with --distributed)")
     parser.add_argument("--tile", type=int, default=128)
     parser.add_argument("--overlap", type=int, default=32)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--model", default="fcadensenet", choices=["fcadensenet", "toy"])
+    parser.add_argument("--config", default="56", help="FC-DenseNet preset (56, 67, 103, tiny)")
+    parser.add_argument("--distributed", action="store_true",
+                        help="map on a dask.distributed LocalCluster")
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=None,
                         help="scratch folder (default: a temporary one, removed at the end)")
     parser.add_argument("--output", type=Path, default=None, help="also append lines to this file")
     parser.add_argument("--child", nargs=2, metavar=("STACK", "OUT"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    parser.add_argument("--child-distributed", nargs=2, metavar=("STACK", "OUT"),
+                        help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), args.tile, args.overlap, args.batch_size)
+        child(Path(args.child[0]), Path(args.child[1]), args)
+        return 0
+    if args.child_distributed:
+        child_distributed(Path(args.child_distributed[0]), Path(args.child_distributed[1]), args)
         return 0
 
     def emit(record: dict) -> None:
+        record = {**record, "model": args.model, "config": args.config, "tile": args.tile,
+                  "overlap": args.overlap, "batch_size": args.batch_size,
+                  "cpu_count": os.cpu_count()}
         line = json.dumps(record)
         print(line, flush=True)
         if args.output:
@@ -166,24 +254,39 @@ def main(argv: list[str] | None = None) -> int:
 
     from fcad_lib.predict import seam_score
 
-    sizes = [int(s) for s in args.sizes.split(",") if s]
+    default = "2048,4096" if args.distributed else "1024,2048"
+    sizes = [int(s) for s in (args.sizes or default).split(",") if s]
+    rss = {}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
         for size in sizes:
             stack = write_noise_stack(work / f"stack_{size}.tif", size)
-            r = run_child(stack, work / f"out_{size}", args.tile, args.overlap, args.batch_size)
             km2 = size * size * RES_M**2 / 1e6
+            if args.distributed:
+                r = run_child("--child-distributed", stack, work / f"dist_{size}", args)
+                emit({"benchmark": "predict_distributed", "size_px": size, "km2": km2,
+                      "seconds": round(r["seconds"], 3),
+                      "km2_per_min": round(km2 / r["seconds"] * 60, 2), "tiles": r["tiles"],
+                      "workers": args.workers,
+                      "client_peak_rss_mb": round(r["client_peak_rss_mb"], 1),
+                      "worker_peak_rss_mb": r["worker_peak_rss_mb"]})
+                stack.unlink()
+                continue
+            r = run_child("--child", stack, work / f"out_{size}", args)
+            rss[size] = r["peak_rss_mb"]
             emit({"benchmark": "predict_area", "size_px": size, "km2": km2,
                   "seconds": round(r["seconds"], 3),
                   "km2_per_min": round(km2 / r["seconds"] * 60, 2),
+                  "forward_seconds": round(r["forward_seconds"], 3),
+                  "forward_km2_per_min": round(km2 / r["forward_seconds"] * 60, 2),
+                  "overhead": round(r["seconds"] / r["forward_seconds"] - 1, 3),
                   "peak_rss_mb": round(r["peak_rss_mb"], 1), "tiles": r["tiles"],
-                  "tile": args.tile, "overlap": args.overlap, "cpu_count": os.cpu_count()})
+                  "params": r["params"]})
             if size != min(sizes):
                 stack.unlink()
                 continue
-            plain = run_child(stack, work / f"plain_{size}", args.tile, 0, args.batch_size)
-            emit({"benchmark": "predict_blend_vs_plain", "size_px": size, "tile": args.tile,
-                  "overlap": args.overlap,
+            plain = run_child("--child", stack, work / f"plain_{size}", args, (args.tile, 0))
+            emit({"benchmark": "predict_blend_vs_plain", "size_px": size,
                   "seconds_blended": round(r["seconds"], 3),
                   "seconds_plain": round(plain["seconds"], 3),
                   "seam_score_blended": round(seam_score(
@@ -193,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
                       read_probability(work / f"plain_{size}" / "probability.tif"),
                       args.tile, 0), 4)})
             stack.unlink()
+        if len(rss) > 1:
+            small, large = min(rss), max(rss)
+            emit({"benchmark": "predict_memory", "size_px": [small, large],
+                  "area_ratio": round((large / small) ** 2, 2),
+                  "rss_ratio": round(rss[large] / rss[small], 3)})
     return 0
 
 

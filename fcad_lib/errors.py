@@ -53,3 +53,7 @@ class InventoryError(FcadDataError):
 
 class ManifestError(FcadDataError):
     """The manifest has a bad schema, or names an unknown area or role."""
+
+
+class TableError(FcadDataError):
+    """A table of samples (CSV) is malformed: a missing column, a non-numeric value, a bad label."""

@@ -30,7 +30,8 @@ def class_ratio(ds: xr.Dataset) -> dict[str, float]:
     return {
         "landslide_px": pos,
         "background_px": neg,
-        "background_per_landslide": neg / pos if pos else float("inf"),
+        # None, not inf, without landslide pixels: JSON has no Infinity
+        "background_per_landslide": neg / pos if pos else None,
         "landslide_fraction": pos / (pos + neg) if pos + neg else 0.0,
     }
 

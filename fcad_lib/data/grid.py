@@ -107,6 +107,20 @@ def _intersects(a: Bounds, b: Bounds) -> bool:
     return box(*a).intersection(box(*b)).area > 0
 
 
+def warp_scale(src_crs: CRS, src_transform: Affine, width: int, height: int,
+               grid: Grid) -> dict[str, float]:
+    """GDAL's ``XSCALE``/``YSCALE`` warp options: target pixels per source pixel, per axis.
+
+    GDAL otherwise derives the resampling kernel's width from the shape of each processed chunk,
+    so a coarser target warped window by window (:mod:`fcad_lib.data.stack_build`) would differ
+    from one warped whole. Fixing the scale to the ratio of pixel sizes makes both the same.
+    """
+    west, south, east, north = _footprint_in(src_crs, array_bounds(height, width, src_transform),
+                                             grid.crs)
+    dx, dy = grid.resolution
+    return {"XSCALE": (east - west) / width / dx, "YSCALE": (north - south) / height / dy}
+
+
 def reproject_to_grid(
     da: xr.DataArray,
     grid: Grid,
@@ -163,6 +177,7 @@ def reproject_to_grid(
         dst_crs=grid.crs.to_wkt(),
         dst_nodata=np.nan,
         resampling=Resampling[resampling],
+        **warp_scale(src_crs, src_transform, width, height, grid),
     )
     return destination
 

@@ -7,7 +7,6 @@ are relative to the manifest file's directory; a path starting with ``{shared}/`
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import logging
@@ -20,29 +19,45 @@ from typing import Any
 
 import yaml
 
-from fcad_lib.errors import ChecksumError, ManifestError, MissingFileError
+from fcad_lib.data.checksums import (
+    CHECKSUM_FILE,
+    read_checksum_file,
+    sha256_file,
+    verify_area,
+    verify_layer,
+)
+from fcad_lib.errors import ManifestError, MissingFileError
+from fcad_lib.factors import CATEGORICAL_ROLES, ROLES
 
 log = logging.getLogger(__name__)
 
+# The checksum helpers live in fcad_lib.data.checksums; manifest users import them from here too.
+__all__ = [
+    "CHECKSUM_FILE",
+    "Generator",
+    "Layer",
+    "Manifest",
+    "StudyArea",
+    "ensure_generated",
+    "get_area",
+    "load_manifest",
+    "read_checksum_file",
+    "reseed",
+    "resolve_path",
+    "sha256_file",
+    "shared_data_dir",
+    "verify_area",
+    "verify_layer",
+]
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MANIFEST = REPO_ROOT / "data_manifest.yml"
-CHECKSUM_FILE = "checksums.sha256"
 GENERATOR_RECORD = "generator.json"
 
-ROLES = (
-    "deformation_rate",
-    "optical_B2",
-    "optical_B3",
-    "optical_B4",
-    "optical_B8",
-    "dem",
-    "lithology",
-    "inventory",
-)
-RASTER_FORMATS = ("GTiff", "MintPy-HDF5")
-VECTOR_FORMATS = ("ESRI Shapefile", "GPKG", "GeoJSON")
+#: "GDAL": any other raster GDAL reads (.img, .asc ...); "OGR": any other vector file.
+RASTER_FORMATS = ("GTiff", "MintPy-HDF5", "GDAL")
+VECTOR_FORMATS = ("ESRI Shapefile", "GPKG", "GeoJSON", "OGR")
 RESAMPLINGS = ("bilinear", "nearest")
-CATEGORICAL_ROLES = ("lithology", "inventory")
 
 _LAYER_KEYS = {
     "name", "role", "path", "format", "dataset", "band", "count", "units", "crs", "nodata",
@@ -282,6 +297,11 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
         raise ManifestError(path, f"not valid YAML: {exc}") from exc
     if not isinstance(raw, Mapping) or not isinstance(raw.get("areas"), Mapping):
         raise ManifestError(path, "top level must be a mapping with an 'areas' mapping")
+    stray = sorted(str(k) for k in raw if k not in ("version", "areas"))
+    if stray:
+        # an area entry pasted at column 0 is a top-level key, silently outside `areas:`
+        raise ManifestError(path, f"unknown top-level key(s) {stray}: an area entry must be "
+                            "indented under 'areas:'")
     version = raw.get("version", 1)
     if version != 1:
         raise ManifestError(path, f"unsupported manifest version {version!r} (expected 1)")
@@ -297,67 +317,6 @@ def get_area(name: str, manifest: Manifest | str | os.PathLike[str] | None = Non
     if not isinstance(manifest, Manifest):
         manifest = load_manifest(manifest)
     return manifest[name]
-
-
-def sha256_file(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks (``MissingFileError`` if absent)."""
-    path = Path(path)
-    if not path.is_file():
-        raise MissingFileError(path, "file does not exist")
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def read_checksum_file(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Parse a ``sha256sum``-format file into ``{filename: hex}``."""
-    path = Path(path)
-    if not path.is_file():
-        raise ChecksumError(path, "checksum file does not exist")
-    sums: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        parts = line.split(maxsplit=1)
-        if len(parts) != 2:
-            raise ChecksumError(path, f"malformed line {line!r}")
-        # sha256sum marks binary mode with a leading '*' on the name.
-        sums[parts[1].strip().lstrip("*")] = parts[0].lower()
-    return sums
-
-
-def verify_layer(layer: Layer) -> str:
-    """Check a layer's file against its sha256 and return the digest.
-
-    Shapefiles: only the ``.shp`` is hashed; the ``.dbf``/``.shx``/``.prj`` sidecars are not.
-    Layers with ``sha256: null`` are checked against ``checksums.sha256`` beside the file.
-
-    Raises
-    ------
-    MissingFileError
-        The file does not exist.
-    ChecksumError
-        Digest mismatch (naming the file, expected and actual), or for a ``null`` sha256 a
-        missing ``checksums.sha256`` or a missing entry in it.
-    """
-    actual = sha256_file(layer.path)
-    expected = layer.sha256
-    if expected is None:
-        sums_path = layer.path.parent / CHECKSUM_FILE
-        sums = read_checksum_file(sums_path)
-        if layer.path.name not in sums:
-            raise ChecksumError(layer.path, f"no entry for {layer.path.name!r} in {sums_path}")
-        expected = sums[layer.path.name]
-    if actual != expected:
-        raise ChecksumError(layer.path, f"sha256 mismatch: expected {expected}, actual {actual}")
-    return actual
-
-
-def verify_area(area: StudyArea) -> dict[str, str]:
-    """Verify every layer of ``area``; return ``{layer name: sha256}``."""
-    return {layer.name: verify_layer(layer) for layer in area.layers}
 
 
 def ensure_generated(area: StudyArea) -> bool:

@@ -1,14 +1,18 @@
 """Describe your own rasters and inventory as a `data_manifest.yml` area entry.
 
-A geologist's files are the same kinds the book reads (GeoTIFF, MintPy ``velocity.h5``,
-shapefile / GeoPackage / GeoJSON inventory), but writing the manifest entry by hand means looking
-up each file's CRS, band count, nodata value and sha256. This module reads those from the files
-and prints the entry, ready to paste into ``data_manifest.yml``::
+A geologist's files are the same kinds the book reads (any raster GDAL opens, MintPy
+``velocity.h5``, any vector file with polygons), but writing the manifest entry by hand means
+looking up each file's format, CRS, band, nodata value, unit and sha256. This module reads those
+from the files, checks them, and appends the entry to a manifest (``--manifest``, with a backup)
+or prints it, ready to paste under ``areas:``::
 
     python -m fcad_lib.data.new_area my_valley --dem dem.tif --lithology geology.tif \\
-        --deformation-rate velocity.h5 --inventory landslides.gpkg >> my_manifest_part.yml
+        --deformation-rate velocity.h5 --inventory landslides.gpkg --manifest my_manifest.yml
 
-Fill in ``source`` and ``licence`` afterwards: they cannot be read from the files.
+Fill in ``source`` and ``licence`` afterwards: they cannot be read from the files. Every data
+error is one line naming the file and the problem. Formats are judged by content, not by the
+file's extension; a multi-band raster needs its band (``--b2 rgb.tif:3``); a deformation rate
+needs a stated unit (MintPy's ``UNIT``, a GeoTIFF unit tag, or ``--deformation-units``).
 """
 
 from __future__ import annotations
@@ -16,97 +20,201 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import h5py
 import rasterio
 import yaml
 from pyproj import CRS
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
+from rasterio.errors import RasterioIOError
 from rasterio.transform import array_bounds
 from rasterio.warp import transform_bounds
 
-from fcad_lib.data.manifest import CATEGORICAL_ROLES, ROLES, sha256_file
-from fcad_lib.data.readers import raster_georeference, read_inventory
+from fcad_lib.data.manifest import VECTOR_FORMATS, Layer, load_manifest, sha256_file
+from fcad_lib.data.readers import (
+    MAX_UPSAMPLING,
+    native_pixel_size,
+    raster_georeference,
+    raster_units,
+    read_inventory,
+    read_layer,
+)
+from fcad_lib.data.units import rate_factor, same_rate_unit
+from fcad_lib.errors import BandCountError, FcadDataError, ManifestError
+from fcad_lib.factors import CATEGORICAL_ROLES, ROLE_UNITS, ROLES
 
-#: File suffix -> manifest format.
-FORMATS = {
-    ".tif": "GTiff",
-    ".tiff": "GTiff",
-    ".h5": "MintPy-HDF5",
-    ".he5": "MintPy-HDF5",
-    ".shp": "ESRI Shapefile",
-    ".gpkg": "GPKG",
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-}
-#: Units assumed per role when the file does not say (check them!).
-DEFAULT_UNITS = {
-    "deformation_rate": "mm/yr",
-    "optical_B2": "1",
-    "optical_B3": "1",
-    "optical_B4": "1",
-    "optical_B8": "1",
-    "dem": "m",
-    "lithology": "class",
-}
+#: Manifest format of a vector file whose OGR driver has no name of its own in the manifest.
+GENERIC_VECTOR = "OGR"
+#: Manifest format of a raster GDAL reads that is not a GeoTIFF (.img, .asc, .vrt ...).
+GENERIC_RASTER = "GDAL"
+#: Units of the roles whose unit is fixed (the deformation rate's must be stated).
+DEFAULT_UNITS = {role: unit for role, unit in ROLE_UNITS.items() if role != "deformation_rate"}
 TO_FILL = "TO FILL IN"
+_BAND_SUFFIX = re.compile(r"^(?P<path>.+):(?P<band>\d+)$")
 
 
-def layer_entry(path: str | Path, role: str, relative_to: str | Path | None = None) -> dict:
-    """One manifest layer entry read off a file.
+def file_format(path: str | os.PathLike[str]) -> str:
+    """The manifest format of a file, judged by its content (not its extension).
+
+    Returns ``MintPy-HDF5`` for HDF5, ``GTiff`` or ``GDAL`` for a raster GDAL opens, the OGR
+    driver name (``ESRI Shapefile``, ``GPKG``, ``GeoJSON``, else ``OGR``) for a vector file.
+
+    Raises
+    ------
+    FcadDataError
+        Nothing can read the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FcadDataError(path, "file does not exist")
+    if h5py.is_hdf5(path):
+        return "MintPy-HDF5"
+    try:
+        with rasterio.open(path) as src:
+            if src.count > 0:
+                return "GTiff" if src.driver == "GTiff" else GENERIC_RASTER
+    except RasterioIOError:
+        pass
+    import pyogrio  # geopandas' vector engine
+
+    try:
+        driver = pyogrio.read_info(path)["driver"]
+    except Exception:  # pyogrio raises its own DataSourceError for anything unreadable
+        raise FcadDataError(path, "neither GDAL (raster), OGR (vector) nor HDF5 can read it") \
+            from None
+    return driver if driver in VECTOR_FORMATS else GENERIC_VECTOR
+
+
+def split_band(text: str | os.PathLike[str]) -> tuple[Path, int | None]:
+    """``"rgb.tif:3"`` -> ``(Path("rgb.tif"), 3)``; a plain path -> ``(path, None)``."""
+    match = _BAND_SUFFIX.match(str(text))
+    if match and not Path(text).exists():
+        return Path(match["path"]), int(match["band"])
+    return Path(text), None
+
+
+def _raster_band(path: Path, role: str, band: int | None) -> tuple[int, int, Any]:
+    """Band, band count and nodata of a raster for a one-band role (``BandCountError`` if
+    a multi-band file comes without its band)."""
+    with rasterio.open(path) as src:
+        count, nodatavals = src.count, src.nodatavals
+    if band is None:
+        if count > 1:
+            raise BandCountError(path, f"has {count} bands; give the one for role {role} as "
+                                 f"{path.name}:N (1..{count})")
+        band = 1
+    if not 1 <= band <= count:
+        raise BandCountError(path, f"band {band} requested but the file has {count}")
+    return band, count, nodatavals[band - 1]
+
+
+def _rate_units(path: Path, fmt: str, band: int, given: str | None) -> str:
+    """The deformation rate's unit: the file's, or the one given; both must agree."""
+    if fmt == "MintPy-HDF5":
+        with h5py.File(path, "r") as h5:
+            unit = h5["velocity"].attrs.get("UNIT") if "velocity" in h5 else None
+            unit = unit or h5.attrs.get("UNIT")
+        stated = unit.decode() if isinstance(unit, bytes) else unit
+    else:
+        stated = raster_units(path, band)
+    if stated and given and not same_rate_unit(stated, given):
+        raise FcadDataError(path, f"the file states unit {stated!r} but --deformation-units is "
+                            f"{given!r}")
+    units = stated or given
+    if not units:
+        raise FcadDataError(path, "the deformation rate states no unit; pass "
+                            "--deformation-units mm/yr, cm/yr or m/yr")
+    rate_factor(units, path)
+    return str(units)
+
+
+def layer_entry(
+    path: str | os.PathLike[str],
+    role: str,
+    relative_to: str | os.PathLike[str] | None = None,
+    band: int | None = None,
+    units: str | None = None,
+) -> dict:
+    """One manifest layer entry read off a file, and checked by reading it.
 
     Parameters
     ----------
-    path
-        The file.
-    role
+    path : path
+        The file (any raster GDAL reads, MintPy HDF5, or a vector file for ``inventory``).
+    role : str
         Manifest role (``dem``, ``lithology``, ``deformation_rate``, ``optical_B2`` ...,
         ``inventory``).
-    relative_to
+    relative_to : path, optional
         Write the path relative to this folder (the manifest's); default absolute.
+    band : int, optional
+        1-based band; required when the raster has more than one.
+    units : str, optional
+        The deformation rate's unit when the file does not state it (``mm/yr``, ``cm/yr``,
+        ``m/yr``); must agree with the file's when both exist.
 
     Returns
     -------
     dict
         The entry, with ``source`` and ``licence`` left to fill in.
+
+    Raises
+    ------
+    FcadDataError
+        The file cannot be read, has no CRS, lacks a band or a unit, holds no polygon, or its
+        deformation rates have a magnitude only a wrong unit explains.
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; known: {ROLES}")
-    path = Path(path).resolve()
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"{path}: unknown file type {path.suffix!r}; known {sorted(FORMATS)}")
+    path = Path(os.path.abspath(path))  # not resolve(): keep the user's links in the path
+    fmt = file_format(path)
+    is_vector = fmt in VECTOR_FORMATS or fmt == GENERIC_VECTOR
+    if (role == "inventory") != is_vector:
+        kind = "a vector" if is_vector else "a raster"
+        raise FcadDataError(path, f"is {kind} file ({fmt}); role {role!r} needs the other kind")
     shown = Path(os.path.relpath(path, relative_to)) if relative_to else path
     entry: dict[str, Any] = {"name": role.removeprefix("optical_"), "role": role,
                              "path": str(shown), "format": fmt}
     if role == "inventory":
-        gdf = read_inventory(path)
-        entry["crs"] = gdf.crs.to_string()
+        entry["crs"] = read_inventory(path).crs.to_string()
     else:
         crs, _, _, _ = raster_georeference(path)
         entry["crs"] = crs.to_string()
-        entry["units"] = DEFAULT_UNITS[role]
-        if fmt == "GTiff":
-            with rasterio.open(path) as src:
-                entry["band"], entry["count"] = 1, src.count
-                nodata = src.nodata
-            entry["nodata"] = "nan" if nodata is None or math.isnan(nodata) else float(nodata)
+        if fmt == "MintPy-HDF5":
+            entry.update(dataset="velocity", nodata="nan")
+            band = 1
         else:
-            # MintPy writes velocity in m/yr; the reader converts to mm/yr
-            entry.update(dataset="velocity", units="m/yr", nodata="nan")
+            band, count, nodata = _raster_band(path, role, band)
+            entry["band"], entry["count"] = band, count
+            entry["nodata"] = "nan" if nodata is None or math.isnan(nodata) else float(nodata)
+        entry["units"] = (_rate_units(path, fmt, band, units) if role == "deformation_rate"
+                          else DEFAULT_UNITS[role])
         entry["resampling"] = "nearest" if role in CATEGORICAL_ROLES else "bilinear"
+        # Read it as the loader will: the unit conversion and the magnitude check run here.
+        read_layer(_as_layer(entry, path))
     entry.update(sha256=sha256_file(path), source=TO_FILL, licence=TO_FILL)
     return entry
 
 
-def projected_crs_for(path: str | Path) -> str:
+def _as_layer(entry: Mapping[str, Any], path: Path) -> Layer:
+    nodata = entry.get("nodata")
+    return Layer(name=entry["name"], role=entry["role"], path=path, format=entry["format"],
+                 units=entry.get("units"), crs=entry.get("crs"),
+                 nodata=math.nan if nodata == "nan" else nodata,
+                 band=int(entry.get("band", 1)), count=entry.get("count"),
+                 dataset=entry.get("dataset"))
+
+
+def projected_crs_for(path: str | os.PathLike[str]) -> str:
     """The file's CRS if it is projected, else the UTM zone of its centre (EPSG code)."""
     path = Path(path)
-    if FORMATS.get(path.suffix.lower()) in ("ESRI Shapefile", "GPKG", "GeoJSON"):
+    if file_format(path) in VECTOR_FORMATS + (GENERIC_VECTOR,):
         gdf = read_inventory(path)
         crs, bounds = CRS.from_user_input(gdf.crs), gdf.to_crs(4326).total_bounds
     else:
@@ -121,61 +229,180 @@ def projected_crs_for(path: str | Path) -> str:
     return f"EPSG:{zones[0].code}"
 
 
+def upsampling_warnings(layers: Mapping[str, Path], crs: str, resolution_m: float) -> list[str]:
+    """One line per raster layer whose own pixels are more than ``MAX_UPSAMPLING`` x the grid's."""
+    lines = []
+    for role, path in layers.items():
+        if role == "inventory":
+            continue
+        native = native_pixel_size(path, crs)
+        if native / resolution_m > MAX_UPSAMPLING:
+            why = ("slope, aspect and curvature of an up-sampled DEM are mostly interpolation"
+                   if role == "dem" else "the grid adds no detail the layer does not have")
+            lines.append(f"{path}: {role} has {native:.4g} m pixels; the {resolution_m:g} m grid "
+                         f"up-samples it {native / resolution_m:.1f}x ({why})")
+    return lines
+
+
 def area_entry(
     name: str,
-    layers: Mapping[str, str | Path],
-    resolution_m: float = 12.5,
+    layers: Mapping[str, str | os.PathLike[str]],
+    resolution_m: float | None = None,
     crs: str | None = None,
-    relative_to: str | Path | None = None,
+    relative_to: str | os.PathLike[str] | None = None,
+    bands: Mapping[str, int] | None = None,
+    deformation_units: str | None = None,
 ) -> dict:
     """A whole ``areas: <name>:`` entry for the given files.
 
     Parameters
     ----------
-    name
+    name : str
         Area name.
-    layers
+    layers : mapping of str to path
         Role -> file.
-    resolution_m
-        Target pixel size of the aligned stack.
-    crs
+    resolution_m : float, optional
+        Target pixel size of the aligned stack; default the DEM's (or first raster's) own pixel
+        size in the target CRS, rounded to 0.01 m.
+    crs : str, optional
         Target projected CRS; default that of the DEM (or first raster), or its UTM zone.
-    relative_to
+    relative_to : path, optional
         Folder of the manifest, for relative paths.
+    bands : mapping of str to int, optional
+        Role -> band, for multi-band rasters.
+    deformation_units : str, optional
+        Unit of the deformation rate when its file does not state one.
     """
     if not layers:
         raise ValueError("give at least one layer")
+    bands = dict(bands or {})
     rasters = [p for r, p in layers.items() if r != "inventory"]
     reference = layers.get("dem") or (rasters[0] if rasters else next(iter(layers.values())))
+    crs = crs or projected_crs_for(reference)
+    if resolution_m is None:
+        if not rasters:
+            raise ValueError("an inventory alone has no pixel size: give --resolution-m")
+        resolution_m = round(native_pixel_size(reference, crs), 2)
     return {
         name: {
             "description": TO_FILL,
-            "crs": crs or projected_crs_for(reference),
+            "crs": crs,
             "resolution_m": float(resolution_m),
-            "layers": [layer_entry(p, role, relative_to) for role, p in layers.items()],
+            "layers": [layer_entry(p, role, relative_to, bands.get(role),
+                                   deformation_units if role == "deformation_rate" else None)
+                       for role, p in layers.items()],
         }
     }
 
 
+def entry_block(entry: Mapping[str, Any], indent: int = 2) -> str:
+    """The entry as YAML indented to sit under ``areas:`` (pastes as it is)."""
+    text = yaml.safe_dump(dict(entry), sort_keys=False, width=100)
+    return "".join(" " * indent + line if line.strip() else line
+                   for line in text.splitlines(keepends=True))
+
+
+def _children_indent(text: str) -> int:
+    """Indentation of the first entry under ``areas:`` (2 when there is none)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(r"^areas\s*:", line))
+    for line in lines[start + 1:]:
+        if line.strip() and not line.lstrip().startswith("#"):
+            return len(line) - len(line.lstrip()) or 2
+    return 2
+
+
+def append_to_manifest(entry: Mapping[str, Any], manifest: str | os.PathLike[str]) -> Path | None:
+    """Add an area entry under ``areas:`` of ``manifest``, keeping a ``.bak`` copy.
+
+    The text is appended when ``areas:`` is the file's last top-level key (comments kept); else
+    the file is rewritten from its parsed YAML. The result is loaded back; if it does not load,
+    the backup is restored. A new file gets ``version: 1`` and ``areas:``.
+
+    Returns
+    -------
+    Path or None
+        The backup (``<manifest>.bak``), None when the manifest was new.
+
+    Raises
+    ------
+    ManifestError
+        The area name exists already, or the manifest has no ``areas`` mapping.
+    """
+    path = Path(manifest)
+    (name,) = entry
+    if not path.exists():
+        path.write_text("version: 1\nareas:\n" + entry_block(entry))
+        load_manifest(path)
+        return None
+    text = path.read_text()
+    raw = yaml.safe_load(text) or {}
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("areas"), Mapping):
+        raise ManifestError(path, "has no 'areas:' mapping to add the entry to")
+    if name in raw["areas"]:
+        raise ManifestError(path, f"area {name!r} exists already; choose another name or remove "
+                            "it first")
+    backup = path.with_name(path.name + ".bak")
+    shutil.copy2(path, backup)
+    top_keys = re.findall(r"^([A-Za-z_][\w-]*)\s*:", text, flags=re.MULTILINE)
+    block_style = re.search(r"^areas\s*:\s*(#.*)?$", text, flags=re.MULTILINE)
+    if top_keys and top_keys[-1] == "areas" and block_style:
+        new_text = text + ("" if text.endswith("\n") else "\n") + entry_block(
+            entry, _children_indent(text))
+    else:
+        new_text = yaml.safe_dump({**raw, "areas": {**raw["areas"], **entry}}, sort_keys=False,
+                                  width=100)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(new_text)
+    os.replace(tmp, path)
+    try:
+        load_manifest(path)[name]
+    except FcadDataError:
+        shutil.copy2(backup, path)
+        raise
+    return backup
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print a manifest entry for the files given on the command line."""
+    """Append (``--manifest``) or print a manifest entry for the files on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="area name")
     for role in ROLES:
         flag = "--" + role.replace("optical_", "").replace("_", "-").lower()
-        parser.add_argument(flag, dest=role, type=Path, help=f"file for role {role}")
-    parser.add_argument("--resolution-m", type=float, default=12.5)
+        parser.add_argument(flag, dest=role, help=f"file for role {role} (FILE or FILE:BAND)")
+    parser.add_argument("--deformation-units", help="unit of the deformation rate when its file "
+                        "does not state one: mm/yr, cm/yr or m/yr")
+    parser.add_argument("--resolution-m", type=float, default=None,
+                        help="grid pixel size in metres (default: the DEM's own)")
     parser.add_argument("--crs", help="target projected CRS (default: from the DEM)")
-    parser.add_argument("--relative-to", type=Path, default=Path.cwd(),
-                        help="folder of the manifest (paths are written relative to it)")
+    parser.add_argument("--manifest", type=Path, help="append the entry under areas: of this "
+                        "manifest (a .bak copy is kept; an existing name is refused)")
+    parser.add_argument("--relative-to", type=Path, default=None,
+                        help="folder paths are written relative to (default: the manifest's, "
+                        "else the current folder)")
     args = parser.parse_args(argv)
-    layers = {role: getattr(args, role) for role in ROLES if getattr(args, role)}
+    given = {role: split_band(getattr(args, role)) for role in ROLES if getattr(args, role)}
+    layers = {role: path for role, (path, _) in given.items()}
+    bands = {role: band for role, (_, band) in given.items() if band is not None}
+    relative_to = args.relative_to or (args.manifest.resolve().parent if args.manifest
+                                       else Path.cwd())
     try:
-        entry = area_entry(args.name, layers, args.resolution_m, args.crs, args.relative_to)
-    except (OSError, ValueError) as exc:
+        entry = area_entry(args.name, layers, args.resolution_m, args.crs, relative_to, bands,
+                           args.deformation_units)
+        area = entry[args.name]
+        for line in upsampling_warnings(layers, area["crs"], area["resolution_m"]):
+            print(f"new_area: warning: {line}", file=sys.stderr)
+        if args.manifest:
+            backup = append_to_manifest(entry, args.manifest)
+            kept = f" (previous version in {backup})" if backup else ""
+            print(f"new_area: added area {args.name!r} to {args.manifest}{kept}; fill in "
+                  f"'{TO_FILL}'", file=sys.stderr)
+            return 0
+    except (FcadDataError, OSError, ValueError) as exc:
         print(f"new_area: error: {exc}", file=sys.stderr)
         return 2
-    yaml.safe_dump(entry, sys.stdout, sort_keys=False)
+    sys.stdout.write("# paste under `areas:` of your manifest as it is (two-space indent)\n")
+    sys.stdout.write(entry_block(entry))
     return 0
 
 

@@ -15,13 +15,23 @@ import geopandas as gpd
 import h5py
 import numpy as np
 import rasterio
+import rasterio.transform
+import rasterio.warp
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from affine import Affine
 from pyproj import CRS
+from rasterio.errors import RasterioIOError
 from scipy import ndimage
 
 from fcad_lib.data.manifest import Layer
+from fcad_lib.data.units import (
+    RATE_TO_MM_PER_YR,
+    check_rate_magnitude,
+    rate_factor,
+    same_rate_unit,
+    stated_units,
+)
 from fcad_lib.errors import (
     BandCountError,
     FcadDataError,
@@ -34,11 +44,12 @@ from fcad_lib.errors import (
 PathOrLayer = str | os.PathLike[str] | Layer
 
 # Factor applied to rates to express them in the stack's mm/yr.
-_RATE_TO_MM_PER_YR = {
-    "mm/yr": 1.0, "mm/year": 1.0, "mm/a": 1.0, "mm yr-1": 1.0,
-    "cm/yr": 10.0, "cm/year": 10.0,
-    "m/yr": 1000.0, "m/year": 1000.0, "m/a": 1000.0, "m yr-1": 1000.0,
-}
+_RATE_TO_MM_PER_YR = RATE_TO_MM_PER_YR
+#: Manifest formats of rasters read through GDAL (any format GDAL opens).
+GDAL_RASTER_FORMATS = ("GTiff", "GDAL")
+#: A grid finer than a layer's own pixels by more than this factor gets a warning: an
+#: up-sampled DEM's slope and curvature are mostly interpolation (a crosshatch near 0).
+MAX_UPSAMPLING = 2.0
 
 
 def _split(layer_or_path: PathOrLayer) -> tuple[Path, Layer | None]:
@@ -95,14 +106,41 @@ def raster_georeference(layer_or_path: PathOrLayer) -> tuple[CRS, Affine, int, i
     _require_file(path)
     if (layer is not None and layer.format == "MintPy-HDF5") or path.suffix.lower() in {".h5",
                                                                                      ".he5"}:
-        with h5py.File(path, "r") as h5:
+        with _open_h5(path) as h5:
             attrs = _h5_attrs(h5)
         crs, transform = _mintpy_georeference(path, attrs)
         return crs, transform, int(attrs["WIDTH"]), int(attrs["LENGTH"])
-    with rasterio.open(path) as src:
+    with _open_raster(path) as src:
         file_crs = None if src.crs is None else CRS.from_user_input(src.crs.to_wkt())
         crs = _check_declared_crs(path, file_crs, layer.crs if layer else None)
         return crs, src.transform, src.width, src.height
+
+
+def native_pixel_size(layer_or_path: PathOrLayer, crs: CRS | str) -> float:
+    """A raster's pixel size in units of ``crs`` (metres for a projected CRS).
+
+    The mean of the footprint's width / columns and height / rows once transformed into ``crs``,
+    so a layer in degrees gets its size on the ground.
+    """
+    src_crs, transform, width, height = raster_georeference(layer_or_path)
+    bounds = rasterio.transform.array_bounds(height, width, transform)
+    west, south, east, north = rasterio.warp.transform_bounds(src_crs, CRS.from_user_input(crs),
+                                                              *bounds, densify_pts=21)
+    return float(((east - west) / width + (north - south) / height) / 2)
+
+
+def _open_raster(path: Path) -> rasterio.io.DatasetReader:
+    """``rasterio.open`` with a one-line error naming the file when GDAL cannot read it."""
+    try:
+        return rasterio.open(path)
+    except RasterioIOError as exc:
+        raise FcadDataError(path, f"GDAL cannot read it as a raster ({exc})") from None
+
+
+def raster_units(path: str | os.PathLike[str], band: int = 1) -> str | None:
+    """The unit a GDAL raster states for ``band`` (band unit, or a ``UNITS`` tag), or None."""
+    with _open_raster(Path(path)) as src:
+        return stated_units({**src.tags(), **src.tags(band)}, src.units[band - 1])
 
 
 def read_raster(
@@ -136,21 +174,45 @@ def read_raster(
         if layer.format == "MintPy-HDF5":
             return read_mintpy(layer)
         band, expected_count = layer.band, layer.count
-    with rasterio.open(path) as src:
+    with _open_raster(path) as src:
         if expected_count is not None and src.count != expected_count:
             raise BandCountError(path, f"has {src.count} bands, expected {expected_count}")
         if not 1 <= band <= src.count:
             raise BandCountError(path, f"band {band} requested but the file has {src.count}")
         file_crs = None if src.crs is None else CRS.from_user_input(src.crs.to_wkt())
         crs = _check_declared_crs(path, file_crs, layer.crs if layer else None)
-        data = src.read(band, masked=True)
+        try:
+            data = src.read(band, masked=True)
+        except RasterioIOError as exc:  # e.g. a truncated file whose header is intact
+            raise FcadDataError(path, f"cannot read band {band} (truncated or corrupt?): "
+                                f"{exc}") from None
         values = np.ma.filled(data.astype(np.float32), np.nan)
         transform = src.transform
+        stated = stated_units({**src.tags(), **src.tags(band)}, src.units[band - 1])
     if layer is not None and layer.nodata is not None and not math.isnan(layer.nodata):
         # The manifest may know a nodata value the file does not declare.
         values[values == np.float32(layer.nodata)] = np.nan
     units = layer.units if layer else None
-    return _to_dataarray(values, transform, crs, path, layer.name if layer else path.stem, units)
+    if layer is not None and layer.role == "deformation_rate":
+        _check_declared_units(path, stated, units)
+    return _to_dataarray(values, transform, crs, path, layer.name if layer else path.stem,
+                         units or stated)
+
+
+def _check_declared_units(path: Path, stated: str | None, declared: str | None) -> None:
+    """A rate unit stated by the file must agree with the manifest's."""
+    if stated and declared and str(stated).strip().lower() in RATE_TO_MM_PER_YR and not \
+            same_rate_unit(stated, declared):
+        raise ManifestError(path, f"manifest declares units {declared!r} but the file states "
+                            f"{stated!r}")
+
+
+def _open_h5(path: Path) -> h5py.File:
+    """``h5py.File(path, "r")`` with a one-line error naming the file."""
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise FcadDataError(path, f"cannot read it as HDF5 ({exc})") from None
 
 
 def _h5_attrs(h5: h5py.File) -> dict[str, str]:
@@ -221,7 +283,7 @@ def read_mintpy(layer_or_path: PathOrLayer, dataset: str = "velocity") -> xr.Dat
     _require_file(path)
     if layer is not None and layer.dataset:
         dataset = layer.dataset
-    with h5py.File(path, "r") as h5:
+    with _open_h5(path) as h5:
         attrs = _h5_attrs(h5)
         if dataset not in h5:
             raise FcadDataError(path, f"no dataset {dataset!r}; has {sorted(h5.keys())}")
@@ -235,6 +297,8 @@ def read_mintpy(layer_or_path: PathOrLayer, dataset: str = "velocity") -> xr.Dat
     if isinstance(ds_units, bytes):
         ds_units = ds_units.decode()
     units = ds_units or attrs.get("UNIT") or (layer.units if layer else None) or ""
+    if layer is not None and layer.role == "deformation_rate":
+        _check_declared_units(path, ds_units or attrs.get("UNIT"), layer.units)
     nodata = attrs.get("NO_DATA_VALUE", "none")
     if nodata.lower() not in {"none", "nan", ""}:
         values[values == np.float32(float(nodata))] = np.nan
@@ -252,25 +316,32 @@ def to_mm_per_yr(da: xr.DataArray) -> xr.DataArray:
 
     Raises ``FcadDataError`` when the units are not a known rate unit.
     """
-    units = str(da.attrs.get("units", "")).strip().lower()
-    factor = _RATE_TO_MM_PER_YR.get(units)
-    if factor is None:
-        raise FcadDataError(da.attrs.get("source_path"), f"unknown rate units {units!r}")
+    factor = rate_factor(da.attrs.get("units", ""), da.attrs.get("source_path"))
     out = da * np.float32(factor) if factor != 1.0 else da.copy()
     out.attrs = {**da.attrs, "units": "mm/yr"}
     return out.astype(np.float32)
 
 
 def read_layer(layer: Layer) -> xr.DataArray:
-    """Read a raster layer of the manifest; deformation rates come back in mm/yr."""
+    """Read a raster layer of the manifest; deformation rates come back in mm/yr.
+
+    Raises
+    ------
+    FcadDataError
+        A deformation rate with an unknown unit, or whose magnitude only a wrong unit explains
+        (:func:`fcad_lib.data.units.check_rate_magnitude`).
+    """
     if layer.format == "MintPy-HDF5":
         da = read_mintpy(layer)
-    elif layer.format == "GTiff":
+    elif layer.format in GDAL_RASTER_FORMATS:
         da = read_raster(layer)
     else:
         raise ManifestError(layer.path, f"layer {layer.name!r} ({layer.format}) is not a raster")
-    if layer.role == "deformation_rate" and da.attrs.get("units") != "mm/yr":
-        da = to_mm_per_yr(da)
+    if layer.role == "deformation_rate":
+        declared = da.attrs.get("units")
+        if declared != "mm/yr":
+            da = to_mm_per_yr(da)
+        check_rate_magnitude(da.values, layer.path, layer.name, declared or "mm/yr")
     return da
 
 
@@ -290,7 +361,10 @@ def read_inventory(layer_or_path: PathOrLayer) -> gpd.GeoDataFrame:
     """
     path, layer = _split(layer_or_path)
     _require_file(path)
-    gdf = gpd.read_file(path)
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio/fiona raise their own types; the user needs the file
+        raise FcadDataError(path, f"cannot read it as a vector file ({exc})") from None
     if gdf.crs is None:
         if layer is None or layer.crs is None:
             raise MissingCRSError(path, "inventory has no CRS (.prj missing?)")

@@ -1,9 +1,9 @@
 """Aligned factor stack <-> one multi-band GeoTIFF.
 
-Whole-area prediction (:mod:`fcad_lib.predict`) reads the factors window by window with rasterio,
-so the aligned stack of :func:`fcad_lib.data.study_area.load_study_area` is first written as one tiled,
-compressed ``float32`` GeoTIFF with one band per factor. Band descriptions carry the factor names,
-so readers map channels by *name*, never by band position.
+Whole-area prediction (:mod:`fcad_lib.predict`) reads the factors window by window with
+rasterio, so the aligned stack of :func:`fcad_lib.data.study_area.load_study_area` is first
+written as one tiled, compressed ``float32`` GeoTIFF with one band per factor. Band descriptions
+carry the factor names, so readers map channels by *name*, never by band position.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ import rasterio
 import xarray as xr
 from rasterio.windows import Window
 
+from fcad_lib.data.geotiff import BLOCK_SIZE, atomic_path, tiled_profile
 from fcad_lib.factors import FACTOR_ORDER
 
-#: Block size of every GeoTIFF this package writes (pixels); 256 is GDAL's COG default.
-BLOCK_SIZE = 256
-
+__all__ = ["BLOCK_SIZE", "open_factor_stack", "write_factor_stack"]
 
 
 def _stack_factors(ds: xr.Dataset, factors: Sequence[str] | None) -> list[str]:
@@ -71,37 +70,17 @@ def write_factor_stack(
     height, width = ds.sizes["y"], ds.sizes["x"]
     crs = ds.rio.crs
     transform = ds.rio.transform()
-    profile = {
-        "driver": "GTiff",
-        "width": width,
-        "height": height,
-        "count": len(names),
-        "dtype": "float32",
-        "crs": crs,
-        "transform": transform,
-        "nodata": np.nan,
-        "tiled": True,
-        "blockxsize": BLOCK_SIZE,
-        "blockysize": BLOCK_SIZE,
-        "compress": "deflate",
-        "predictor": 3,  # floating-point predictor: much better DEFLATE ratio on smooth fields
-        "interleave": "band",
-        "BIGTIFF": "IF_SAFER",
-    }
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            for band, name in enumerate(names, start=1):
-                dst.set_band_description(band, name)
-                var = ds[name].transpose("y", "x")
-                for row in range(0, height, rows_per_write):
-                    rows = min(rows_per_write, height - row)
-                    block = np.asarray(var.isel(y=slice(row, row + rows)).values, dtype="float32")
-                    dst.write(block, band, window=Window(0, row, width, rows))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    # floating-point predictor 3: much better DEFLATE ratio on smooth fields
+    profile = tiled_profile(width, height, len(names), "float32", crs, transform, np.nan,
+                            predictor=3, interleave="band")
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        for band, name in enumerate(names, start=1):
+            dst.set_band_description(band, name)
+            var = ds[name].transpose("y", "x")
+            for row in range(0, height, rows_per_write):
+                rows = min(rows_per_write, height - row)
+                block = np.asarray(var.isel(y=slice(row, row + rows)).values, dtype="float32")
+                dst.write(block, band, window=Window(0, row, width, rows))
     return path
 
 

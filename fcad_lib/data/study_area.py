@@ -8,70 +8,35 @@ inventory.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 
 import numpy as np
 import xarray as xr
 
+from fcad_lib.data import terrain
 from fcad_lib.data.grid import Grid, rasterize_inventory, reproject_to_grid, target_grid
 from fcad_lib.data.manifest import (
-    ROLES,
+    Layer,
     Manifest,
     StudyArea,
     ensure_generated,
     get_area,
     verify_area,
 )
-from fcad_lib.data.readers import read_inventory, read_layer
-from fcad_lib.factors import FACTOR_ORDER
+from fcad_lib.data.readers import MAX_UPSAMPLING, native_pixel_size, read_inventory, read_layer
+from fcad_lib.errors import FcadDataError
+from fcad_lib.factors import FACTOR_LONG_NAMES, FACTOR_ORDER, FACTOR_UNITS, ROLE_FACTORS, ROLES
 
 log = logging.getLogger(__name__)
 
-
-# Manifest role -> factor(s) it yields.
-ROLE_FACTORS = {
-    "deformation_rate": ("deformation_rate",),
-    "optical_B2": ("B2",),
-    "optical_B3": ("B3",),
-    "optical_B4": ("B4",),
-    "optical_B8": ("B8",),
-    "dem": ("elevation", "slope", "aspect", "curvature"),
-    "lithology": ("lithology",),
-}
-
-FACTOR_UNITS = {
-    "deformation_rate": "mm/yr",
-    "B2": "1",
-    "B3": "1",
-    "B4": "1",
-    "B8": "1",
-    "elevation": "m",
-    "slope": "degree",
-    "aspect": "degree",
-    "curvature": "1/m",
-    "lithology": "1",
-}
-
-FACTOR_LONG_NAMES = {
-    "deformation_rate": "LOS deformation rate (negative = away from the satellite)",
-    "B2": "Sentinel-2 B2 (blue) reflectance",
-    "B3": "Sentinel-2 B3 (green) reflectance",
-    "B4": "Sentinel-2 B4 (red) reflectance",
-    "B8": "Sentinel-2 B8 (near infrared) reflectance",
-    "elevation": "elevation",
-    "slope": "slope (Horn 1981)",
-    "aspect": "aspect, clockwise from north (Horn 1981)",
-    "curvature": "curvature (Zevenbergen & Thorne 1987)",
-    "lithology": "lithology unit code",
-}
+#: A layer with data on less than this fraction of the grid is refused (all nodata, or barely
+#: overlapping the other layers): its factor would make almost every pixel invalid.
+MIN_LAYER_VALID_FRACTION = 0.05
 
 
 def _terrain_factors(dem: np.ndarray, grid: Grid) -> dict[str, np.ndarray]:
     """Slope, aspect and curvature of the DEM as resampled onto the target grid."""
-    # Imported here so the data layer stays importable on its own.
-    terrain = importlib.import_module("fcad_lib.data.terrain")
     dx, dy = grid.resolution
     return {
         "elevation": dem,
@@ -81,6 +46,55 @@ def _terrain_factors(dem: np.ndarray, grid: Grid) -> dict[str, np.ndarray]:
             terrain.curvature_zevenbergen_thorne(dem, dx, dy), dtype=np.float32
         ),
     }
+
+
+def check_layer_on_grid(layer: Layer, values: np.ndarray, grid: Grid) -> float:
+    """Refuse a layer with too little data on the grid; warn when the grid up-samples it.
+
+    Returns
+    -------
+    float
+        The fraction of grid cells where the layer is finite.
+
+    Raises
+    ------
+    FcadDataError
+        The fraction is below :data:`MIN_LAYER_VALID_FRACTION`, naming the layer.
+    """
+    fraction = float(np.isfinite(values).mean())
+    if fraction < MIN_LAYER_VALID_FRACTION:
+        raise FcadDataError(layer.path, f"layer {layer.name!r} ({layer.role}) has data on "
+                            f"{fraction:.1%} of the grid, below {MIN_LAYER_VALID_FRACTION:.0%}: "
+                            "all nodata, or barely overlapping the other layers")
+    native = native_pixel_size(layer, grid.crs)
+    if native / grid.resolution[0] > MAX_UPSAMPLING:
+        log.warning("%s: layer %r has %.4g m pixels; the %.4g m grid up-samples it %.1fx",
+                    layer.path, layer.name, native, grid.resolution[0],
+                    native / grid.resolution[0])
+    return fraction
+
+
+def area_and_grid(
+    name_or_area: str | StudyArea,
+    manifest: Manifest | str | os.PathLike[str] | None = None,
+    resolution_m: float | None = None,
+    verify: bool = True,
+) -> tuple[StudyArea, Grid]:
+    """The study area, its files generated and verified, and its target grid.
+
+    Parameters are those of :func:`load_study_area`; the files are generated when the area is
+    generated and they are missing, then checked against their sha256 when ``verify``.
+
+    Returns
+    -------
+    (StudyArea, Grid)
+    """
+    area = name_or_area if isinstance(name_or_area, StudyArea) else get_area(name_or_area,
+                                                                             manifest)
+    ensure_generated(area)
+    if verify:
+        verify_area(area)
+    return area, target_grid(area, resolution_m)
 
 
 def load_study_area(
@@ -109,12 +123,7 @@ def load_study_area(
         (uint8) when there is an inventory; ``rio`` CRS and transform set; attrs ``area``,
         ``factors``, ``missing_roles``, ``resolution_m``, ``crs``.
     """
-    area = name_or_area if isinstance(name_or_area, StudyArea) else get_area(name_or_area,
-                                                                             manifest)
-    ensure_generated(area)
-    if verify:
-        verify_area(area)
-    grid = target_grid(area, resolution_m)
+    area, grid = area_and_grid(name_or_area, manifest, resolution_m, verify)
     log.info("area %r: grid %d x %d at %g m (%s)", area.name, grid.width, grid.height,
              grid.resolution[0], grid.crs.to_string())
 
@@ -125,6 +134,7 @@ def load_study_area(
         layer = area.layer(role)
         log.info("reading %s (%s) with %s resampling", layer.name, layer.path, layer.resampling)
         values = reproject_to_grid(read_layer(layer), grid, layer.resampling)
+        check_layer_on_grid(layer, values, grid)
         if role == "dem":
             arrays.update(_terrain_factors(values, grid))
         else:
@@ -140,6 +150,10 @@ def load_study_area(
     valid = np.ones(grid.shape, dtype=bool)
     for f in factors:
         valid &= np.isfinite(arrays[f])
+    if factors and not valid.any():
+        raise FcadDataError(area.manifest_path, f"area {area.name!r}: no pixel where every "
+                            f"factor is finite ({', '.join(factors)}): the layers' data do not "
+                            "overlap")
     data_vars["valid"] = (("y", "x"), valid, {"long_name": "every factor is finite"})
     if area.has("inventory"):
         label = rasterize_inventory(read_inventory(area.layer("inventory")), grid)

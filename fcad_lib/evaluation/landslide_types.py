@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from fcad_lib.bundle import load_bundle
 from fcad_lib.data.grid import Grid, rasterize_inventory
+from fcad_lib.evaluation.inference import predict_patches
 
 
 def stack_grid(ds: xr.Dataset) -> Grid:
@@ -94,16 +96,13 @@ def recall_by_type(
     found = np.zeros(len(categories) + 1, np.int64)
     total = np.zeros(len(categories) + 1, np.int64)
     indices = np.asarray(indices)
-    for start in range(0, len(indices), batch_size):
-        idx = indices[start:start + batch_size]
-        x = normalizer.transform(patches.X[idx], patches.valid[idx])
-        pred = np.asarray(model(x, training=False))[..., 0] >= threshold
-        for k, i in enumerate(idx):
-            r, c = patches.origins[i]
-            truth = (patches.y[i, ..., 0] > 0) & patches.valid[i, ..., 0]
-            kind = codes[r:r + size, c:c + size][truth]
-            total += np.bincount(kind, minlength=len(found))
-            found += np.bincount(kind[pred[k][truth]], minlength=len(found))
+    pred = predict_patches(model, normalizer, patches, indices, batch_size) >= threshold
+    for k, i in enumerate(indices):
+        r, c = patches.origins[i]
+        truth = (patches.y[i, ..., 0] > 0) & patches.valid[i, ..., 0]
+        kind = codes[r:r + size, c:c + size][truth]
+        total += np.bincount(kind, minlength=len(found))
+        found += np.bincount(kind[pred[k][truth]], minlength=len(found))
     frame = pd.DataFrame(
         {"landslide_px": total[1:], "detected_px": found[1:]},
         index=pd.Index(list(categories), name="type"),
@@ -126,7 +125,8 @@ def compare_recall_by_type(
     results
         Column name -> experiment result (``bundle_dir`` and ``threshold`` are used).
     prepared
-        Column name -> :class:`fcad_lib.training.experiments.PreparedData` with that model's channels.
+        Column name -> :class:`fcad_lib.training.experiments.PreparedData` with that model's
+        channels.
     codes, categories
         From :func:`type_raster`.
     split
@@ -137,8 +137,6 @@ def compare_recall_by_type(
     pandas.DataFrame
         Index = type; one recall column per experiment, plus ``landslide_px``.
     """
-    from fcad_lib.training.train import load_bundle
-
     columns, pixels = {}, None
     for name, result in results.items():
         model, prep = load_bundle(result["bundle_dir"])

@@ -27,7 +27,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SCORES", "ConfusionCounts", "ThresholdSweep", "evaluate", "scores_from_counts"]
+__all__ = [
+    "SCORES",
+    "ConfusionCounts",
+    "ThresholdSweep",
+    "evaluate",
+    "scores_from_counts",
+    "sweep_model",
+]
 
 #: Score names, in the column order of the paper's Table 3.
 SCORES = ("pre", "rec", "f1", "kappa", "miou")
@@ -259,9 +266,9 @@ def _batches(data: Any, batch_size: int) -> Iterable[tuple[Any, Any, Any]]:
             yield batch[0], batch[1], batch[2]
 
 
-def evaluate(model: Any, data: Any, thresholds: Sequence[float] = (0.5,),
-             batch_size: int = 8) -> dict[float, dict[str, float]]:
-    """Scores of ``model`` over a whole split, from counts accumulated batch by batch.
+def sweep_model(model: Any, data: Any, thresholds: Sequence[float] | None = None,
+                batch_size: int = 8) -> ThresholdSweep:
+    """Stream ``model``'s probabilities over a whole split into a :class:`ThresholdSweep`.
 
     Parameters
     ----------
@@ -271,19 +278,39 @@ def evaluate(model: Any, data: Any, thresholds: Sequence[float] = (0.5,),
         ``(X, y)`` or ``(X, y, sample_weight)`` arrays, or a ``tf.data.Dataset`` / iterable
         yielding such batches. Sample weights ``<= 0`` mark pixels that are not counted.
     thresholds
-        Thresholds at which to score.
+        Thresholds of the sweep; default :func:`default_thresholds`.
     batch_size
         Batch size when ``data`` are arrays (a dataset keeps its own batching).
+
+    Returns
+    -------
+    ThresholdSweep
+        Counts of the whole split at every threshold.
+    """
+    sweep = ThresholdSweep(thresholds)
+    for x, y, w in _batches(data, batch_size):
+        prob = model.predict_on_batch(x)
+        sweep.update(np.asarray(y), np.asarray(prob), None if w is None else np.asarray(w))
+    return sweep
+
+
+def evaluate(model: Any, data: Any, thresholds: Sequence[float] = (0.5,),
+             batch_size: int = 8) -> dict[float, dict[str, float]]:
+    """Scores of ``model`` over a whole split, from counts accumulated batch by batch.
+
+    Parameters
+    ----------
+    model, data, batch_size
+        As in :func:`sweep_model`.
+    thresholds
+        Thresholds at which to score.
 
     Returns
     -------
     dict
         ``{threshold: {"pre", "rec", "f1", "kappa", "miou", "tp", "fp", "fn", "tn"}}``.
     """
-    sweep = ThresholdSweep(thresholds)
-    for x, y, w in _batches(data, batch_size):
-        prob = model.predict_on_batch(x)
-        sweep.update(np.asarray(y), np.asarray(prob), None if w is None else np.asarray(w))
+    sweep = sweep_model(model, data, thresholds, batch_size)
     out = {}
     for t in thresholds:
         counts = sweep.counts_at(t)

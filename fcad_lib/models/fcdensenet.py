@@ -12,6 +12,14 @@ The blocks follow the reference implementation (SimJeg/FC-DenseNet, ``layers.py`
 * :func:`transition_up`: 3x3 transposed conv, stride 2, applied **only to the new maps** of the
   preceding dense block (filters = number of new maps), then concatenated with the skip.
 
+**Two variants.** The presets ``"56"``, ``"67"``, ``"103"``, ``"tiny"`` are Jégou et al.'s
+Tiramisu. Li et al. (2024, Section 3.2) describe their FC-DenseNet differently in three places,
+and the suffix ``-paper`` (``"56-paper"``, ``"tiny-paper"``, :meth:`FCDenseNetConfig.paper_variant`)
+builds that text: a 1x1 bottleneck (``4k`` maps) before every 3x3 conv of a dense layer
+(``bottleneck=True``), a transition down whose 1x1 conv keeps ``compression`` (0.5) of the
+maps, and a transition up made of 2x2 up-sampling followed by a 3x3 conv
+(``upsampling="resize"``) instead of the transposed conv.
+
 Down path: ``n_pool`` x (dense block -> skip -> transition down); bottleneck dense block; up path:
 ``n_pool`` x (transition up -> dense block).  As in the reference, only the new maps of each
 up-path block are upsampled (this is what keeps the model's memory linear in depth), while the
@@ -63,6 +71,12 @@ class FCDenseNetConfig:
         Dropout rate after every convolution of the dense layers and transition downs.
     bottleneck : bool
         Precede every 3x3 convolution by a 1x1 convolution to ``4k`` maps (DenseNet-BC).
+    compression : float
+        ``theta`` in (0, 1]: the 1x1 convolution of each transition down keeps
+        ``max(1, floor(theta * C))`` of its ``C`` input maps (1.0 = Jégou, 0.5 = the paper's text).
+    upsampling : {"transposed", "resize"}
+        Transition up by a 3x3 transposed conv of stride 2 (Jégou) or by 2x2 nearest-neighbour
+        up-sampling followed by a 3x3 conv (the paper's text).
     """
 
     n_first_filters: int = 48
@@ -71,6 +85,8 @@ class FCDenseNetConfig:
     n_pool: int = 5
     dropout: float = 0.2
     bottleneck: bool = False
+    compression: float = 1.0
+    upsampling: Literal["transposed", "resize"] = "transposed"
 
     def __post_init__(self) -> None:
         blocks = self.layers_per_block
@@ -90,6 +106,12 @@ class FCDenseNetConfig:
             raise ValueError(f"layer counts and filter numbers must be positive: {self}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
+        if not 0.0 < self.compression <= 1.0:
+            raise ValueError(f"compression must lie in (0, 1], got {self.compression}")
+        if self.upsampling not in ("transposed", "resize"):
+            raise ValueError(
+                f"upsampling must be 'transposed' or 'resize', got {self.upsampling!r}"
+            )
 
     @classmethod
     def fc_densenet56(cls) -> FCDenseNetConfig:
@@ -114,15 +136,32 @@ class FCDenseNetConfig:
         """
         return cls(n_first_filters=16, growth_rate=8, layers_per_block=(2,) * 7, n_pool=3)
 
+    def paper_variant(self, compression: float = 0.5) -> FCDenseNetConfig:
+        """The same layout built as Li et al. (2024) describe it.
+
+        Bottleneck 1x1 conv (``4k`` maps) in every dense layer, transition down compressing to
+        ``compression`` of the maps, transition up = 2x2 up-sampling + 3x3 conv.
+        """
+        return self.replace(bottleneck=True, compression=compression, upsampling="resize")
+
+    @property
+    def is_paper_variant(self) -> bool:
+        """Whether all three of the paper's departures from Jégou et al. are switched on."""
+        return self.bottleneck and self.compression < 1.0 and self.upsampling == "resize"
+
     @classmethod
     def from_name(cls, name: str | int | FCDenseNetConfig) -> FCDenseNetConfig:
         """Return a preset by name: ``"56"``, ``"67"``, ``"103"`` or ``"tiny"``.
 
         ``"fc_densenet56"`` / ``"FC-DenseNet56"`` spellings and an existing config are accepted.
+        A suffix ``-paper`` (``"56-paper"``, ``"tiny-paper"``) returns :meth:`paper_variant`.
         """
         if isinstance(name, FCDenseNetConfig):
             return name
         key = str(name).lower().replace("fc-densenet", "").replace("fc_densenet", "").strip()
+        for suffix in ("-paper", "_paper"):
+            if key.endswith(suffix):
+                return cls.from_name(key[: -len(suffix)]).paper_variant()
         presets = {
             "56": cls.fc_densenet56,
             "67": cls.fc_densenet67,
@@ -201,29 +240,44 @@ def dense_block(
 
 
 def transition_down(
-    x: keras.KerasTensor, dropout: float = 0.2, name: str = "transition_down"
+    x: keras.KerasTensor,
+    dropout: float = 0.2,
+    name: str = "transition_down",
+    compression: float = 1.0,
 ) -> keras.KerasTensor:
-    """BN - ReLU - 1x1 conv (same number of maps) - dropout - 2x2 max pool."""
-    x = _bn_relu_conv(x, x.shape[-1], 1, dropout, name=name)
+    """BN - ReLU - 1x1 conv - dropout - 2x2 max pool.
+
+    The conv keeps the number of maps (Jégou) or ``max(1, floor(compression * C))`` of them
+    (DenseNet-BC's theta; the paper's "channel-reducing" 1x1 conv).
+    """
+    filters = max(1, int(compression * x.shape[-1]))
+    x = _bn_relu_conv(x, filters, 1, dropout, name=name)
     return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
 
 
 def transition_up(
-    new_maps: keras.KerasTensor, skip: keras.KerasTensor, name: str = "transition_up"
+    new_maps: keras.KerasTensor,
+    skip: keras.KerasTensor,
+    name: str = "transition_up",
+    upsampling: Literal["transposed", "resize"] = "transposed",
 ) -> keras.KerasTensor:
-    """3x3 transposed conv, stride 2, on the new maps only, concatenated with the skip.
+    """Upsample the new maps only by 2, then concatenate with the skip.
 
-    The number of filters equals the number of new maps (``n_layers * k`` of the preceding
-    block), as in the reference's ``TransitionUp(..., n_filters_keep)``.
+    ``"transposed"``: a 3x3 transposed conv of stride 2 (Jégou).  ``"resize"``: 2x2
+    nearest-neighbour up-sampling, then a 3x3 conv (the paper's text).  Either way the number of
+    filters equals the number of new maps (``n_layers * k`` of the preceding block), as in the
+    reference's ``TransitionUp(..., n_filters_keep)``.
     """
-    up = layers.Conv2DTranspose(
-        new_maps.shape[-1],
-        3,
-        strides=2,
-        padding="same",
-        kernel_initializer=_INIT,
-        name=f"{name}_deconv",
-    )(new_maps)
+    filters = new_maps.shape[-1]
+    if upsampling == "resize":
+        up = layers.UpSampling2D(2, name=f"{name}_upsample")(new_maps)
+        up = layers.Conv2D(filters, 3, padding="same", kernel_initializer=_INIT,
+                           name=f"{name}_conv")(up)
+    elif upsampling == "transposed":
+        up = layers.Conv2DTranspose(filters, 3, strides=2, padding="same",
+                                    kernel_initializer=_INIT, name=f"{name}_deconv")(new_maps)
+    else:
+        raise ValueError(f"upsampling must be 'transposed' or 'resize', got {upsampling!r}")
     return layers.Concatenate(name=f"{name}_concat")([up, skip])
 
 
@@ -307,7 +361,8 @@ def build_fcdensenet(
     for i in range(n_pool):
         stack, _ = dense_block(stack, blocks[i], k, drop, bc, name=f"down_block{i}")
         skips.append(stack)
-        stack = transition_down(stack, drop, name=f"transition_down{i}")
+        stack = transition_down(stack, drop, name=f"transition_down{i}",
+                                compression=config.compression)
 
     # bottleneck: only its new maps go up
     stack, new_maps = dense_block(stack, blocks[n_pool], k, drop, bc, name="bottleneck_block")
@@ -317,7 +372,8 @@ def build_fcdensenet(
         skip = skips[n_pool - 1 - i]
         if skip_attention is not None and attention_where == "skip":
             skip = skip_attention(skip, f"skip_attention{i}")
-        stack = transition_up(new_maps, skip, name=f"transition_up{i}")
+        stack = transition_up(new_maps, skip, name=f"transition_up{i}",
+                              upsampling=config.upsampling)
         if skip_attention is not None and attention_where == "concat":
             stack = skip_attention(stack, f"skip_attention{i}")
         stack, new_maps = dense_block(

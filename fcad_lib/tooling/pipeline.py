@@ -3,8 +3,10 @@
 ``python -m fcad_lib.tooling.pipeline --profile quick`` is what ``make book`` runs. Each notebook in
 ``notebooks/`` receives the profile's parameters that it declares in its ``parameters`` cell
 (papermill's notebook inspection tells which), plus ``profile`` and ``run_dir``. Executed copies
-are written to ``book/executed/``, where ``_toc.yml`` points; the book itself is built with
-Jupyter Book 1.x with execution off, so the pages show exactly what papermill computed.
+are written to ``book/executed/``, where ``_toc.yml`` points, and prepared for readers
+(:mod:`fcad_lib.tooling.pages`: parameter cells hidden, a title per area for extra runs, a
+"What's next" section); the book itself is built with Jupyter Book 1.x with execution off, so
+the pages show exactly what papermill computed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from fcad_lib.tooling import pages
+
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +40,10 @@ class NotebookRun:
     notebook: Path
     output: Path
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: page title of an extra run (None: the notebook's own)
+    title: str | None = None
+    #: (document, title) of the page after this one, for a missing "What's next"
+    next_page: tuple[str, str] | None = None
 
 
 def load_profile(name: str, path: Path = PROFILES_FILE) -> dict[str, Any]:
@@ -90,22 +98,38 @@ def plan_runs(
     if run_dir.is_absolute() and run_dir.is_relative_to(ROOT):
         run_dir = run_dir.relative_to(ROOT)
     base = dict(profile["parameters"], profile=profile_name, run_dir=str(run_dir))
-    notebooks = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    if os.environ.get("FCAD_MANIFEST"):
+        base["manifest"] = os.environ["FCAD_MANIFEST"]  # for notebooks that declare it
+    every = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = every
     if only:
-        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(p) for p in only)]
+        notebooks = [nb for nb in every if any(nb.stem.startswith(p) for p in only)]
+    titles = {nb: _title_of(nb) for nb in every}
     runs = []
     for nb in notebooks:
         names = declared_parameters(nb)
+        n = every.index(nb)
+        following = every[n + 1] if n + 1 < len(every) else None
+        next_page = (following.stem, titles[following]) if following else None
         runs.append(
-            NotebookRun(nb, EXECUTED_DIR / nb.name, {k: v for k, v in base.items() if k in names})
+            NotebookRun(nb, EXECUTED_DIR / nb.name, {k: v for k, v in base.items() if k in names},
+                        next_page=next_page)
         )
         for extra in profile["extra_runs"]:
             if extra["notebook"] != nb.stem:
                 continue
             params = dict(base, **extra.get("parameters", {}))
             out = EXECUTED_DIR / f"{nb.stem}_{extra['suffix']}.ipynb"
-            runs.append(NotebookRun(nb, out, {k: v for k, v in params.items() if k in names}))
+            title = pages.area_title(titles[nb], params["area"]) if "area" in params else None
+            runs.append(NotebookRun(nb, out, {k: v for k, v in params.items() if k in names},
+                                    title=title, next_page=next_page))
     return runs
+
+
+def _title_of(notebook: Path) -> str:
+    import nbformat
+
+    return pages.notebook_title(nbformat.read(notebook, as_version=4)) or notebook.stem
 
 
 def execute(run: NotebookRun) -> float:
@@ -123,7 +147,17 @@ def execute(run: NotebookRun) -> float:
         progress_bar=False,
         log_output=False,
     )
+    prepare_output(run)
     return time.perf_counter() - t0
+
+
+def prepare_output(run: NotebookRun) -> None:
+    """Tag the executed copy for readers (:func:`fcad_lib.tooling.pages.prepare_for_readers`)."""
+    import nbformat
+
+    nb = nbformat.read(run.output, as_version=4)
+    pages.prepare_for_readers(nb, title=run.title, next_page=run.next_page)
+    nbformat.write(nb, run.output)
 
 
 def build_book() -> Path:
@@ -140,12 +174,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="quick", help="profile in profiles.yml")
     parser.add_argument("--only", nargs="*", help="notebook prefixes to run, e.g. 01 02")
     parser.add_argument("--run-dir", type=Path, help="results directory (default runs/<profile>)")
+    parser.add_argument("--manifest", type=Path,
+                        help="data manifest of the areas (default: data_manifest.yml)")
     parser.add_argument("--no-book", action="store_true", help="execute notebooks only")
     parser.add_argument("--book-only", action="store_true", help="build the book only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # Kernels inherit this: TensorFlow's C++ start-up chatter stays out of the pages.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.manifest:
+        # Kernels inherit it: every load_manifest() in the notebooks reads this manifest.
+        os.environ["FCAD_MANIFEST"] = str(args.manifest.resolve())
 
     if not args.book_only:
         runs = plan_runs(args.profile, args.only, args.run_dir)
@@ -156,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
             timings[run.output.name] = execute(run)
             log.info("      done in %.0f s", timings[run.output.name])
     if not args.no_book:
+        # idempotent: pages executed earlier (--book-only) get the same preparation
+        for run in plan_runs(args.profile, args.only, args.run_dir):
+            if run.output.exists():
+                prepare_output(run)
         index = build_book()
         print(f"The book is at {index}")
     return 0

@@ -2,8 +2,8 @@
 
 The comparison (notebook 05) and the ablation (notebook 06) are lists of
 :class:`ExperimentSpec`; :func:`run_experiment` trains the model with the paper's recipe
-(:mod:`fcad_lib.training.train`), chooses the threshold on the validation split, scores the **test** split
-from streamed confusion counts at that threshold and at 0.5, and writes everything into
+(:mod:`fcad_lib.training.train`), chooses the threshold on the validation split, scores the
+**test** split from streamed confusion counts at that threshold and at 0.5, and writes it into
 ``run_dir/experiments/<spec.slug>/`` (the model bundle and ``result.json``). A finished
 experiment with the same spec is read back instead of retrained, so notebooks share work and a
 re-run after an interruption only trains what is missing.
@@ -12,11 +12,12 @@ re-run after an interruption only trains what is missing.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,23 +27,38 @@ import pandas as pd
 import xarray as xr
 
 from fcad_lib import samples
+from fcad_lib.bundle import Preprocessing
+from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.evaluation import metrics
+from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
+from fcad_lib.jsonio import dumps
 from fcad_lib.models import build_model
 from fcad_lib.training import train
 
 log = logging.getLogger(__name__)
 
-#: Factor groups of the ablations. "RS" is the paper's name for the stack without the
-#: deformation rate (optical + terrain), "RS-DR" the full stack.
-OPTICAL = ("B2", "B3", "B4", "B8")
-TERRAIN = ("elevation", "slope", "aspect", "curvature", "lithology")
-FACTOR_GROUPS: dict[str, tuple[str, ...]] = {
-    "RS-DR": ("deformation_rate", *OPTICAL, *TERRAIN),
-    "RS": (*OPTICAL, *TERRAIN),
-    "optical": OPTICAL,
-    "terrain": TERRAIN,
-    "deformation": ("deformation_rate",),
-}
+# The factor groups live in fcad_lib.factors; re-exported here for the notebooks.
+__all__ = [
+    "FACTOR_GROUPS",
+    "OPTICAL",
+    "PAPER_TABLE3",
+    "PAPER_TABLE4",
+    "TERRAIN",
+    "BUDGET_FIELDS",
+    "ExperimentSpec",
+    "PreparedData",
+    "available_factors",
+    "channel_names",
+    "prepare_data",
+    "results_frame",
+    "run_experiment",
+    "split_footprint",
+    "summary_table",
+]
+
+#: The :class:`ExperimentSpec` fields that a notebook's parameters set for every experiment.
+BUDGET_FIELDS = ("model_config", "patch_size", "stride", "batch_size", "epochs",
+                 "steps_per_epoch", "learning_rate")
 
 #: The paper's Table 3 and Table 4 (Baihetan test split), for side-by-side display only.
 PAPER_TABLE3 = pd.DataFrame(
@@ -105,6 +121,31 @@ class ExperimentSpec:
         """Inverse of :func:`dataclasses.asdict` (as stored in ``result.json``)."""
         return cls(**{**d, "factors": tuple(d["factors"])})
 
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], **fields: Any) -> ExperimentSpec:
+        """A spec with the training budget of a notebook's parameters.
+
+        Parameters
+        ----------
+        params : mapping
+            The notebook's papermill parameters (e.g. ``globals()``); only the keys in
+            :data:`BUDGET_FIELDS` are read, and those absent keep the spec's defaults.
+        **fields
+            The fields that differ between experiments: ``model``, ``factors``, ``split``,
+            ``seed``, ... (they win over ``params``).
+
+        Returns
+        -------
+        ExperimentSpec
+        """
+        unknown = set(fields) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise TypeError(f"ExperimentSpec has no field(s) {sorted(unknown)}")
+        budget = {k: params[k] for k in BUDGET_FIELDS if k in params and k not in fields}
+        merged = {**budget, **fields}
+        merged["factors"] = tuple(merged["factors"])
+        return cls(**merged)
+
     @property
     def slug(self) -> str:
         """Directory name: readable prefix + hash of the full spec."""
@@ -119,7 +160,7 @@ class PreparedData:
 
     patches: samples.Patches
     splits: dict[str, np.ndarray]
-    preprocessing: samples.Preprocessing
+    preprocessing: Preprocessing
     arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
@@ -132,10 +173,7 @@ def available_factors(ds: xr.Dataset, wanted: Iterable[str]) -> tuple[str, ...]:
 def channel_names(ds: xr.Dataset, wanted: Iterable[str]) -> list[str]:
     """Network input channels for the wanted factors (one-hot lithology gives one per unit)."""
     factors = available_factors(ds, wanted)
-    codes = []
-    if "lithology" in factors:
-        lith = ds["lithology"].values
-        codes = [int(c) for c in np.unique(lith[np.isfinite(lith)])]
+    codes = samples.lithology_codes(ds[LITHOLOGY].values) if LITHOLOGY in factors else []
     return samples.lithology_channels(list(factors), "onehot", codes)
 
 
@@ -168,7 +206,7 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
         raise ValueError(f"unknown split {spec.split!r}: use 'random' or 'blocked'")
     # Statistics of the training patches only: nothing of the test split leaks into the inputs.
     normalizer = samples.Normalizer().fit(patches.subset(splits["train"]))
-    prep = samples.Preprocessing.from_patches(patches, normalizer, model_name=spec.model)
+    prep = Preprocessing.from_patches(patches, normalizer, model_name=spec.model)
     arrays = {}
     for name, idx in splits.items():
         sub = patches.subset(idx)
@@ -270,8 +308,8 @@ def run_experiment(
     x_tr, y_tr, w_tr = data.arrays["train"]
     if spec.oversample > 1:
         # The paper augments the rare class: patches with landslide pixels are repeated.
-        pos = np.flatnonzero(y_tr.reshape(len(y_tr), -1).max(axis=1) > 0)
-        rep = np.concatenate([np.arange(len(x_tr))] + [pos] * (spec.oversample - 1))
+        positive = y_tr.reshape(len(y_tr), -1).max(axis=1) > 0
+        rep = samples.oversample_positive(np.arange(len(x_tr)), positive, spec.oversample)
         x_tr, y_tr, w_tr = x_tr[rep], y_tr[rep], w_tr[rep]
     train_ds = samples.make_dataset(x_tr, y_tr, w_tr, batch_size=spec.batch_size, shuffle=True,
                                     augment=True, seed=spec.seed, repeat=True)
@@ -290,9 +328,9 @@ def run_experiment(
         fit = train.train_model(model, train_ds, val_ds, out, config,
                                 preprocessing=data.preprocessing)
     seconds = time.perf_counter() - t0
-    best, _ = train.load_bundle(fit.bundle_dir)
     threshold = float(fit.threshold)
-    scored = _score(best, data.arrays["test"], (threshold, 0.5), spec.batch_size)
+    # fit.model holds the best epoch's weights (those of model.keras): no reload from disk
+    scored = _score(fit.model, data.arrays["test"], (threshold, 0.5), spec.batch_size)
     (test_scores, test_counts), (test_05, counts_05) = scored[threshold], scored[0.5]
     # validation was scored at this threshold when train_model chose it
     val_scores = fit.val_scores
@@ -312,9 +350,8 @@ def run_experiment(
         "train_seconds": seconds,
         "bundle_dir": str(Path(fit.bundle_dir)),
     }
-    tmp = result_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    tmp.replace(result_path)
+    with atomic_path(result_path) as tmp:
+        tmp.write_text(dumps(result, indent=2))  # undefined metrics as null, not NaN
     return result
 
 

@@ -1,4 +1,4 @@
-"""Training loop of the paper (Section 3.4) and the saved model bundle.
+"""Training loop of the paper (Section 3.4); it writes the saved model bundle.
 
 The paper trains with binary cross-entropy, Adam (learning rate 1e-4), batch 8, and keeps the
 best model by a ModelCheckpoint on the loss. :func:`train_model` does the same with Keras
@@ -12,10 +12,11 @@ callbacks and adds what a reproducible, interruptible run needs:
 * a ``tqdm`` progress bar over epochs x steps, and ``TerminateOnNaN``.
 
 After training the best model is reloaded, the probability threshold that maximises F1 on the
-**validation** split is chosen with :class:`fcad_lib.evaluation.metrics.ThresholdSweep` (the paper fixes
-0.5), and the *bundle* is written: ``model.keras`` + ``preprocessing.json`` (channels, z-score,
-lithology encoding, patch size, threshold) + ``train_config.json``. :func:`load_bundle` reads it
-back; prediction needs nothing else.
+**validation** split is chosen with :class:`fcad_lib.evaluation.metrics.ThresholdSweep` (the
+paper fixes 0.5), and the *bundle* (:mod:`fcad_lib.bundle`) is written: ``model.keras`` +
+``preprocessing.json`` (channels, z-score, lithology encoding, patch size, threshold) +
+``train_config.json``. :func:`fcad_lib.bundle.load_bundle` reads it back; prediction needs
+nothing else.
 """
 
 from __future__ import annotations
@@ -29,9 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 import pandas as pd
 
+from fcad_lib.bundle import (
+    BACKUP_DIR,
+    HISTORY_FILE,
+    MODEL_FILE,
+    Preprocessing,
+    load_bundle,
+    save_bundle,
+)
 from fcad_lib.evaluation import metrics
 from fcad_lib.training import losses
 
@@ -39,18 +47,11 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "TqdmProgress",
-    "load_bundle",
+    "load_bundle",  # re-exported: the bundle contract lives in fcad_lib.bundle
     "plot_learning_curves",
     "set_reproducible",
     "train_model",
 ]
-
-MODEL_FILE = "model.keras"
-PREPROCESSING_FILE = "preprocessing.json"
-CONFIG_FILE = "train_config.json"
-HISTORY_FILE = "history.csv"
-BACKUP_DIR = "backup"
-
 
 def set_reproducible(seed: int) -> None:
     """Seed every RNG and make TensorFlow ops deterministic.
@@ -139,6 +140,8 @@ class TrainResult:
         Epoch this call started from (> 0 after a resume).
     epochs_run
         Epochs trained by this call.
+    model
+        The trained model, holding the weights of the best epoch (those of ``model.keras``).
     """
 
     history: pd.DataFrame
@@ -148,6 +151,7 @@ class TrainResult:
     val_counts: metrics.ConfusionCounts
     initial_epoch: int = 0
     epochs_run: int = 0
+    model: keras.Model | None = field(default=None, repr=False)
 
     @property
     def val_scores(self) -> dict[str, float]:
@@ -230,26 +234,13 @@ def _best_epoch(history: pd.DataFrame, monitor: str) -> int:
     return int(history.loc[row, "epoch"])
 
 
-def _split_batch(batch: Any) -> tuple[Any, Any, Any]:
-    return (batch[0], batch[1], batch[2] if len(batch) > 2 else None)
-
-
-def _validation_sweep(model: keras.Model, val_ds: Any) -> metrics.ThresholdSweep:
-    sweep = metrics.ThresholdSweep()
-    for batch in val_ds:
-        x, y, w = _split_batch(batch)
-        prob = model.predict_on_batch(x)
-        sweep.update(np.asarray(y), np.asarray(prob), None if w is None else np.asarray(w))
-    return sweep
-
-
 def train_model(
     model: keras.Model,
     train_ds: Any,
     val_ds: Any,
     out_dir: str | os.PathLike,
     config: TrainConfig | None = None,
-    preprocessing: Any = None,
+    preprocessing: Preprocessing | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainResult:
     """Train ``model``, keep the best epoch, choose the threshold, write the bundle.
@@ -270,7 +261,7 @@ def train_model(
     config
         Hyper-parameters; default :class:`TrainConfig`.
     preprocessing
-        :class:`fcad_lib.samples.Preprocessing` of the inputs; its ``threshold`` is set and it
+        :class:`fcad_lib.bundle.Preprocessing` of the inputs; its ``threshold`` is set and it
         is saved as ``preprocessing.json``. Without it no ``preprocessing.json`` is written
         (and :func:`load_bundle` cannot read the bundle).
     callbacks
@@ -279,8 +270,8 @@ def train_model(
     Returns
     -------
     TrainResult
-        History, bundle folder, threshold, best epoch, validation counts. ``model`` is left with
-        the weights of the best epoch.
+        History, bundle folder, threshold, best epoch, validation counts and ``model``, which is
+        left with the weights of the best epoch.
     """
     config = config or TrainConfig()
     out = Path(out_dir)
@@ -335,10 +326,10 @@ def train_model(
     else:  # monitor never finite (e.g. NaN from the first epoch): keep the last weights
         warnings.warn(f"{config.monitor} never improved; saving the last weights to "
                       f"{model_path}", RuntimeWarning, stacklevel=2)
-        model.save(model_path)
+        save_bundle(out, model=model)
         best = model
 
-    sweep = _validation_sweep(best, val_ds)
+    sweep = metrics.sweep_model(best, val_ds)
     threshold = sweep.best_threshold("f1")
     val_counts = sweep.counts_at(threshold)
 
@@ -347,53 +338,14 @@ def train_model(
             preprocessing.threshold = threshold
         except AttributeError:  # frozen dataclass
             preprocessing = replace(preprocessing, threshold=threshold)
-        preprocessing.to_json(out / PREPROCESSING_FILE)
     else:
         warnings.warn("no preprocessing given: the bundle has no preprocessing.json",
                       RuntimeWarning, stacklevel=2)
-    (out / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n")
+    save_bundle(out, preprocessing=preprocessing, config=asdict(config))
 
     return TrainResult(history=history, bundle_dir=out, threshold=threshold,
                        best_epoch=best_epoch, val_counts=val_counts,
-                       initial_epoch=initial_epoch, epochs_run=epochs_run)
-
-
-def load_bundle(bundle_dir: str | os.PathLike,
-                preprocessing_cls: Any = None) -> tuple[keras.Model, Any]:
-    """Read a bundle written by :func:`train_model`.
-
-    Parameters
-    ----------
-    bundle_dir
-        Folder with ``model.keras`` and ``preprocessing.json``.
-    preprocessing_cls
-        Class with a ``from_json(path)`` classmethod; default
-        :class:`fcad_lib.samples.Preprocessing`.
-
-    Returns
-    -------
-    model, preprocessing
-        The model (not compiled: for prediction) and its input preprocessing.
-
-    Raises
-    ------
-    FileNotFoundError
-        Naming the missing folder or file.
-    """
-    bundle = Path(bundle_dir)
-    if not bundle.is_dir():
-        raise FileNotFoundError(f"model bundle folder {bundle} does not exist")
-    for name in (MODEL_FILE, PREPROCESSING_FILE):
-        if not (bundle / name).is_file():
-            raise FileNotFoundError(f"model bundle {bundle} has no {name} ({bundle / name})")
-    if preprocessing_cls is None:
-        from fcad_lib.samples import Preprocessing as preprocessing_cls
-    try:  # registers the custom layers of the architectures
-        import fcad_lib.models  # noqa: F401
-    except ImportError:
-        pass
-    model = keras.saving.load_model(bundle / MODEL_FILE, compile=False)
-    return model, preprocessing_cls.from_json(bundle / PREPROCESSING_FILE)
+                       initial_epoch=initial_epoch, epochs_run=epochs_run, model=model)
 
 
 def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | None = None) -> Any:

@@ -1,0 +1,216 @@
+"""Command line and high-level entry point: bundle + area or stack -> maps and polygons.
+
+Everything a user can get wrong is checked before TensorFlow is imported (seconds): the bundle's
+files, the area (manifest, name) or stack, and the output folder. Then the factor stack is built
+(or reused from a killed run), compared with the training domain
+(:mod:`fcad_lib.predict.domain`), and only then is the model loaded. Outputs are staged and
+published together (:mod:`fcad_lib.predict.staging`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from fcad_lib.bundle import MODEL_FILE, PREPROCESSING_FILE, Preprocessing
+from fcad_lib.data.manifest import StudyArea, get_area
+from fcad_lib.data.stack_io import open_factor_stack
+from fcad_lib.errors import FcadDataError, MissingFileError
+from fcad_lib.factors import ROLE_FACTORS
+from fcad_lib.predict.domain import DomainReport, UnseenCodesAsNodata, check_domain, enforce
+from fcad_lib.predict.output import PredictionResult
+from fcad_lib.predict.polygons import MIN_POLYGON_PX, vectorize, write_polygons
+from fcad_lib.predict.sequential import predict_raster
+from fcad_lib.predict.staging import (
+    check_out_dir,
+    publish,
+    reuse_or_write_stack,
+    stack_key,
+    staging_dir,
+)
+
+
+class DomainWarning(UserWarning):
+    """The stack differs from the model's training data (see :mod:`fcad_lib.predict.domain`)."""
+
+
+def read_preprocessing(bundle_dir: str | os.PathLike[str]) -> Preprocessing:
+    """The bundle's preprocessing, read without Keras; ``MissingFileError`` for a bad bundle."""
+    bundle = Path(bundle_dir)
+    if not bundle.is_dir():
+        raise MissingFileError(bundle, "model bundle folder does not exist")
+    for name in (MODEL_FILE, PREPROCESSING_FILE):
+        if not (bundle / name).is_file():
+            raise MissingFileError(bundle / name, f"model bundle {bundle} has no {name}")
+    try:
+        return Preprocessing.from_json(bundle / PREPROCESSING_FILE)
+    except (ValueError, TypeError) as exc:
+        raise FcadDataError(bundle / PREPROCESSING_FILE, f"not a preprocessing record: {exc}") \
+            from None
+
+
+def load_model(bundle_dir: str | os.PathLike[str]) -> Any:
+    """The bundle's Keras model (imports TensorFlow: call it last)."""
+    from fcad_lib.bundle import load_bundle
+
+    return load_bundle(bundle_dir)[0]
+
+
+def _resolve_input(area_or_stack: str | os.PathLike[str],
+                   manifest: str | os.PathLike[str] | None) -> tuple[StudyArea | None, Path]:
+    """``(area, None-stack)`` for a manifest name, ``(None, stack)`` for a stack GeoTIFF."""
+    candidate = Path(area_or_stack)
+    if candidate.suffix.lower() in (".tif", ".tiff") or candidate.is_file():
+        if not candidate.is_file():
+            raise MissingFileError(candidate, "factor stack does not exist")
+        src, _ = open_factor_stack(candidate)  # band names checked here
+        src.close()
+        return None, candidate
+    return get_area(str(area_or_stack), manifest), candidate
+
+
+def _check_area_factors(area: StudyArea, preprocessing: Preprocessing) -> None:
+    """Refuse, before any layer is read, an area that lacks a factor the model needs."""
+    provided = {f for role in area.roles for f in ROLE_FACTORS.get(role, ())}
+    missing = [f for f in preprocessing.factors if f not in provided]
+    if missing:
+        raise FcadDataError(area.manifest_path, f"area {area.name!r} lacks factor(s) {missing} "
+                            f"that the model needs (it was trained on {preprocessing.factors})")
+
+
+def predict_area(
+    bundle_dir: str | os.PathLike,
+    area_or_stack: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    resolution_m: float | None = None,
+    min_area_m2: float | None = None,
+    *,
+    manifest: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    strict: bool = False,
+    min_area_px: float = MIN_POLYGON_PX,
+    on_domain: Callable[[DomainReport], None] | None = None,
+    **kwargs: Any,
+) -> PredictionResult:
+    """Bundle + study area (manifest name) or factor-stack GeoTIFF -> maps and polygons.
+
+    Parameters
+    ----------
+    bundle_dir : path
+        Model bundle (``model.keras`` + ``preprocessing.json``).
+    area_or_stack : str or path
+        An area of ``manifest``, or a factor-stack GeoTIFF.
+    out_dir : path
+        Output folder: ``probability.tif``, ``landslide_map.tif``, ``polygons.gpkg`` and, for an
+        area, ``factors.tif``. Must be empty or absent unless ``overwrite``.
+    resolution_m : float, optional
+        Grid of an area's stack (default: the manifest's).
+    min_area_m2 : float, optional
+        Smallest polygon kept; default ``min_area_px`` pixels of the stack.
+    manifest : path, optional
+        Manifest of the area (default ``$FCAD_MANIFEST`` or the repository's).
+    overwrite : bool
+        Replace the outputs of an earlier run in ``out_dir``.
+    strict : bool
+        Stop (``DomainError``) when the stack is outside the training domain; else warn
+        (:class:`DomainWarning`).
+    min_area_px : float
+        Smallest polygon in pixels when ``min_area_m2`` is not given
+        (:data:`~fcad_lib.predict.polygons.MIN_POLYGON_PX`).
+    on_domain : callable, optional
+        Receives the :class:`~fcad_lib.predict.domain.DomainReport` (its ``problems`` are then
+        the caller's to report; without it each is a :class:`DomainWarning`).
+    **kwargs
+        Passed to :func:`~fcad_lib.predict.predict_raster` (``tile``, ``overlap`` ...).
+
+    Notes
+    -----
+    A killed run resumes when called again with the same arguments: the staged stack of an area
+    is reused, and the predictor's checkpoint matches by content (not by modification time).
+    """
+    out = check_out_dir(out_dir, overwrite)
+    preprocessing = read_preprocessing(bundle_dir)
+    area, stack = _resolve_input(area_or_stack, manifest)
+    if area is not None:
+        _check_area_factors(area, preprocessing)
+    staging = staging_dir(out)
+    names = ["probability.tif", "landslide_map.tif", "polygons.gpkg"]
+    if area is not None:
+        from fcad_lib.data.study_area import load_study_area
+
+        stack = reuse_or_write_stack(staging, stack_key(area, resolution_m),
+                                     lambda: load_study_area(area, resolution_m=resolution_m))
+        names.insert(0, stack.name)
+    report = check_domain(preprocessing, stack)
+    problems = enforce(report, strict)
+    if on_domain is not None:
+        on_domain(report)
+    else:
+        for problem in problems:
+            warnings.warn(problem, DomainWarning, stacklevel=2)
+    model = load_model(bundle_dir)
+    result = predict_raster(model, UnseenCodesAsNodata(preprocessing), stack, staging, **kwargs)
+    gdf = vectorize(result.landslide_map, min_area_m2=min_area_m2,
+                    probability_path=result.probability, min_area_px=min_area_px)
+    write_polygons(gdf, staging / "polygons.gpkg")
+    paths = publish(staging, out, names)
+    return PredictionResult(paths["probability.tif"], paths["landslide_map.tif"],
+                            result.threshold, result.tiles, polygons=paths["polygons.gpkg"],
+                            stack=paths.get("factors.tif", stack))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``fcad-predict MODEL_DIR AREA OUT_DIR [options]``."""
+    parser = argparse.ArgumentParser(
+        prog="fcad-predict", description="Whole-area landslide map from a trained model bundle."
+    )
+    parser.add_argument("model_dir", help="model bundle (model.keras + preprocessing.json)")
+    parser.add_argument("area", help="manifest area name, or path to a factor-stack GeoTIFF")
+    parser.add_argument("out_dir", help="output folder (must be empty, see --overwrite)")
+    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST or "
+                        "the repository's data_manifest.yml)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the outputs of an earlier run in OUT_DIR")
+    parser.add_argument("--strict", action="store_true",
+                        help="stop when the stack is outside the model's training domain")
+    parser.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="probability threshold (default: the bundle's)")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--tile", type=int, default=None, help="tile size (default: patch size)")
+    parser.add_argument("--window", default="hann", choices=["hann", "triangle", "none"])
+    parser.add_argument("--resolution-m", type=float, default=None)
+    parser.add_argument("--min-area-px", type=float, default=MIN_POLYGON_PX,
+                        help=f"drop polygons under this many pixels (default {MIN_POLYGON_PX})")
+    parser.add_argument("--min-area-m2", type=float, default=None,
+                        help="drop polygons under this area in m2 (overrides --min-area-px)")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    domain: dict[str, Any] = {}
+
+    def report(r: DomainReport) -> None:
+        domain.update(r.summary())
+        for problem in r.problems:
+            print(f"fcad-predict: warning: {problem}", file=sys.stderr)
+
+    try:
+        result = predict_area(
+            args.model_dir, args.area, args.out_dir, resolution_m=args.resolution_m,
+            min_area_m2=args.min_area_m2, manifest=args.manifest, overwrite=args.overwrite,
+            strict=args.strict, min_area_px=args.min_area_px, on_domain=report, tile=args.tile,
+            overlap=args.overlap, batch_size=args.batch_size, threshold=args.threshold,
+            window_fn=args.window, progress=not args.no_progress,
+        )
+    except (FcadDataError, FileNotFoundError, ValueError) as exc:
+        # bad input is the user's to fix: say what is wrong, without a traceback
+        print(f"fcad-predict: error: {exc}", file=sys.stderr)
+        return 2
+    summary = {k: str(v) for k, v in result.__dict__.items()}
+    print(json.dumps({**summary, "domain": domain}, allow_nan=False))
+    return 0

@@ -1,0 +1,119 @@
+"""Whole-area prediction with blocks of tile rows run as ``dask.delayed`` tasks.
+
+Each task accumulates a block of tile rows into its own file in ``out_dir/.partial``; a
+sequential merge adds the ``overlap`` rows that neighbouring blocks share and writes the same
+outputs as :func:`fcad_lib.predict.sequential.predict_raster`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dask
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from fcad_lib.data.stack_io import open_factor_stack
+from fcad_lib.predict.output import (
+    GDAL_CACHE_MB,
+    PARTIAL,
+    PredictionResult,
+    finish,
+    gtiff_profile,
+)
+from fcad_lib.predict.tile_rows import check_compatible, needed_factors, predict_tile_row
+from fcad_lib.predict.tiling import Layout, blend, tiling_setup
+
+
+def _dask_block(
+    model: Any, preprocessing: Any, stack_path: Path, layout: Layout, k0: int, k1: int,
+    weights: np.ndarray, batch_size: int, block_file: Path,
+) -> Path:
+    """Accumulate tile rows ``[k0, k1)`` into one block file (``psum``, ``wsum``, ``valid``)."""
+    src, factors = open_factor_stack(stack_path)  # one handle per task: not thread-safe
+    with src:
+        bands = check_compatible(model, preprocessing, factors)
+        names = needed_factors(preprocessing)
+        r_start = layout.rows[k0]
+        r_stop = layout.strip_rows(k1 - 1)[1]
+        psum = np.zeros((r_stop - r_start, layout.width))
+        wsum = np.zeros_like(psum)
+        valid = np.zeros(psum.shape, bool)
+        for k in range(k0, k1):
+            p, w, v = predict_tile_row(model, preprocessing, src, bands, names, layout, k,
+                                       weights, batch_size)
+            a, b = (r - r_start for r in layout.strip_rows(k))
+            psum[a:b] += p
+            wsum[a:b] += w
+            valid[a:b] = v
+    tmp = block_file.with_name(block_file.name + ".tmp.npz")
+    np.savez(tmp, psum=psum, wsum=wsum, valid=valid, r_start=r_start)
+    os.replace(tmp, block_file)
+    return block_file
+
+
+def predict_raster_dask(
+    model: Any,
+    preprocessing: Any,
+    stack_path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    tile: int | None = None,
+    overlap: int = 32,
+    batch_size: int = 8,
+    threshold: float | None = None,
+    window_fn: str = "hann",
+    strips_per_block: int = 4,
+    scheduler: str = "threads",
+) -> PredictionResult:
+    """:func:`predict_raster` with blocks of tile rows run as ``dask.delayed`` tasks.
+
+    Each task accumulates ``strips_per_block`` tile rows into its own block file
+    (``out_dir/.partial/block_*.npz``); a sequential merge then adds the ``overlap`` rows shared by
+    neighbouring blocks and writes the outputs exactly as :func:`predict_raster` does (same result).
+    Dask does the scheduling; the threaded scheduler shares one model between tasks (TensorFlow
+    releases the GIL inside ops). Memory is one block per running task, so choose
+    ``strips_per_block`` x tile x width x 17 bytes x workers within RAM. No checkpointing: a
+    re-run recomputes the missing block files only.
+    """
+    stack_path, out_dir = Path(stack_path), Path(out_dir)
+    tile, threshold, weights = tiling_setup(preprocessing, tile, overlap, threshold, window_fn)
+    partial = out_dir / PARTIAL
+    partial.mkdir(parents=True, exist_ok=True)
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        src, factors = open_factor_stack(stack_path)
+        with src:
+            check_compatible(model, preprocessing, factors)
+            layout = Layout.of(src.height, src.width, tile, overlap)
+            profile = gtiff_profile(src, "float32", np.nan)
+        n_rows = len(layout.rows)
+        tasks = []
+        for k0 in range(0, n_rows, strips_per_block):
+            k1 = min(k0 + strips_per_block, n_rows)
+            block_file = partial / f"block_{k0:06d}.npz"
+            if not block_file.exists():
+                tasks.append(dask.delayed(_dask_block)(model, preprocessing, stack_path, layout,
+                                                       k0, k1, weights, batch_size, block_file))
+        dask.compute(*tasks, scheduler=scheduler)
+
+        prob_tif = partial / "probability.tif"
+        with rasterio.open(prob_tif, "w", **profile) as dst:
+            carry: tuple[int, np.ndarray, np.ndarray] | None = None  # (row, psum, wsum)
+            blocks = sorted(partial.glob("block_*.npz"))
+            for i, bf in enumerate(blocks):
+                with np.load(bf) as z:
+                    psum, wsum, valid, r_start = z["psum"], z["wsum"], z["valid"], int(z["r_start"])
+                if carry is not None:
+                    n = carry[1].shape[0]
+                    psum[:n] += carry[1]
+                    wsum[:n] += carry[2]
+                last = i == len(blocks) - 1
+                # rows also touched by the next block stay in the carry
+                next_start = layout.height if last else layout.rows[(i + 1) * strips_per_block]
+                n_done = next_start - r_start
+                dst.write(blend(psum[:n_done], wsum[:n_done], valid[:n_done]), 1,
+                          window=Window(0, r_start, layout.width, n_done))
+                carry = (next_start, psum[n_done:], wsum[n_done:])
+        return finish(partial, out_dir, threshold, n_rows * len(layout.cols))

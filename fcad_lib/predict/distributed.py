@@ -1,0 +1,197 @@
+"""Whole-area prediction on a ``dask.distributed`` cluster: blocks on workers, one exact merge.
+
+The raster's tiles are cut into *blocks* of ``block_rows`` tile rows x ``block_tiles`` tile
+columns. Each block is one task: the worker loads the model bundle from its path (once per
+worker process, so no model travels through the task graph), reads the stack windows under its
+tiles and writes, for every tile row of the block, the chunk's probability sums to
+``<work>/block_<row>_<col>.npy`` (plus the valid mask), under a temporary name moved into place.
+The work folder must be one every worker and the client can reach (a shared file system on a
+multi-machine cluster). A re-run computes only the missing blocks.
+
+The merge then walks the strips exactly as the sequential predictor does
+(:func:`fcad_lib.predict.strips.accumulate_strip`), taking each chunk from the block files (the
+weight sums follow from the layout), so the result is the same bit for bit. Its memory is one
+block's chunk plus the carried ``overlap`` rows; each worker holds one block.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+
+from fcad_lib.bundle import MODEL_FILE, PREPROCESSING_FILE, Preprocessing, load_bundle
+from fcad_lib.data.geotiff import atomic_path
+from fcad_lib.data.stack_io import open_factor_stack
+from fcad_lib.predict.output import (
+    GDAL_CACHE_MB,
+    PARTIAL,
+    PredictionResult,
+    finish,
+    gtiff_profile,
+)
+from fcad_lib.predict.strips import accumulate_strip, column_chunks
+from fcad_lib.predict.tile_rows import (
+    check_compatible,
+    chunk_weights,
+    needed_factors,
+    predict_tile_chunk,
+)
+from fcad_lib.predict.tiling import Layout, tiling_setup
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_bundle(bundle_dir: str) -> tuple[Any, Any]:
+    """The bundle, loaded once per worker process (tasks of one run share it)."""
+    return load_bundle(bundle_dir)
+
+
+def _block_name(k0: int, j0: int) -> str:
+    return f"block_{k0:06d}_{j0:06d}"
+
+
+def predict_block(bundle_dir: str, stack_path: str, layout: Layout, k0: int, k1: int, j0: int,
+                  j1: int, weights: np.ndarray, batch_size: int, work: str) -> str:
+    """Worker task: probability sums of tile rows ``[k0, k1)`` x tile columns ``[j0, j1)``.
+
+    Writes ``block_<k0>_<j0>.npy`` (``float64``, ``(k1 - k0, tile, chunk width)``; rows past a
+    clipped last strip are zero) and ``..._valid.npy``; returns the block's name.
+    """
+    model, preprocessing = _worker_bundle(bundle_dir)
+    work_dir = Path(work)
+    name = _block_name(k0, j0)
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        src, factors = open_factor_stack(stack_path)
+        with src:
+            bands = check_compatible(model, preprocessing, factors)
+            names = needed_factors(preprocessing)
+            psum = valid = None
+            for i, k in enumerate(range(k0, k1)):
+                p, _, v = predict_tile_chunk(model, preprocessing, src, bands, names, layout, k,
+                                             j0, j1, weights, batch_size)
+                if psum is None:
+                    psum = np.zeros((k1 - k0, layout.tile, p.shape[1]))
+                    valid = np.zeros(psum.shape, bool)
+                psum[i, : p.shape[0]] = p
+                valid[i, : v.shape[0]] = v
+    # valid first: a block counts as done when its probability file exists
+    for suffix, array in (("_valid", valid), ("", psum)):
+        with atomic_path(work_dir / f"{name}{suffix}.npy") as tmp:
+            np.save(tmp, array)
+    return name
+
+
+def work_folder(out_dir: Path, bundle_dir: Path, stack_path: Path, **params: Any) -> Path:
+    """Block folder of one run: ``out_dir/.partial/<key>``.
+
+    The key hashes the bundle files, the stack file and the tiling ``params``, so a different
+    run never reuses another's blocks.
+    """
+    h = hashlib.sha256()
+    for name in (MODEL_FILE, PREPROCESSING_FILE):
+        h.update((Path(bundle_dir) / name).read_bytes())
+    st = Path(stack_path).stat()
+    h.update(json.dumps([str(Path(stack_path).resolve()), st.st_size, st.st_mtime_ns, params],
+                        sort_keys=True, default=str).encode())
+    return Path(out_dir) / PARTIAL / h.hexdigest()[:16]
+
+
+def _get_client(client: Any) -> Any:
+    """A ``distributed.Client``: the one given, one for a scheduler address, or the current one."""
+    import distributed  # the distributed scheduler only when this path is used
+
+    if client is None:
+        return distributed.get_client()
+    if isinstance(client, str):
+        return distributed.Client(client)
+    return client
+
+
+def predict_raster_distributed(
+    bundle_dir: str | os.PathLike,
+    stack_path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    client: Any = None,
+    tile: int | None = None,
+    overlap: int = 32,
+    batch_size: int = 8,
+    threshold: float | None = None,
+    window_fn: str = "hann",
+    block_rows: int = 8,
+    block_batches: int = 4,
+) -> PredictionResult:
+    """:func:`~fcad_lib.predict.predict_raster` with blocks of tiles run on a Dask cluster.
+
+    Parameters
+    ----------
+    bundle_dir : str or os.PathLike
+        Model bundle folder; workers load it from this path (it must be readable there).
+    stack_path : str or os.PathLike
+        Factor-stack GeoTIFF, readable by every worker.
+    out_dir : str or os.PathLike
+        Output folder; block files go to ``out_dir/.partial/<run key>/`` (shared with the
+        workers). Final files as :func:`~fcad_lib.predict.predict_raster`.
+    client : distributed.Client or str, optional
+        The cluster: a client, a scheduler address (``"tcp://host:8786"``), or ``None`` for the
+        current client (:func:`distributed.get_client`).
+    tile, overlap, batch_size, threshold, window_fn
+        As in :func:`~fcad_lib.predict.predict_raster`.
+    block_rows : int
+        Tile rows per block.
+    block_batches : int
+        Tile columns per block, in batches (a multiple of ``batch_size`` keeps the model's
+        batches, and so the result, identical to the sequential predictor's).
+
+    Returns
+    -------
+    PredictionResult
+        Paths of the probability and binary map, identical to the sequential predictor's.
+    """
+    bundle_dir, stack_path, out_dir = Path(bundle_dir), Path(stack_path), Path(out_dir)
+    # The client needs the tiling only: no model (and no TensorFlow) in this process.
+    preprocessing = Preprocessing.from_json(bundle_dir / PREPROCESSING_FILE)
+    tile, threshold, weights = tiling_setup(preprocessing, tile, overlap, threshold, window_fn)
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        src, _ = open_factor_stack(stack_path)
+        with src:
+            layout = Layout.of(src.height, src.width, tile, overlap)
+            profile = gtiff_profile(src, "float32", np.nan)
+        partial = out_dir / PARTIAL
+        work = work_folder(out_dir, bundle_dir, stack_path, tile=tile, overlap=overlap,
+                           window=window_fn, batch=batch_size, rows=block_rows,
+                           cols=block_batches)
+        work.mkdir(parents=True, exist_ok=True)
+        chunks = column_chunks(layout, block_batches * batch_size)
+        n_rows = len(layout.rows)
+        row_blocks = [(k0, min(k0 + block_rows, n_rows)) for k0 in range(0, n_rows, block_rows)]
+        todo = [(k0, k1, j0, j1) for k0, k1 in row_blocks for j0, j1 in chunks
+                if not (work / f"{_block_name(k0, j0)}.npy").exists()]
+        if todo:
+            cl = _get_client(client)
+            futures = [cl.submit(predict_block, str(bundle_dir.resolve()),
+                                 str(stack_path.resolve()), layout, k0, k1, j0, j1, weights,
+                                 batch_size, str(work.resolve()), pure=False)
+                       for k0, k1, j0, j1 in todo]
+            cl.gather(futures)  # raises the first worker error
+
+        def chunk(k: int, j0: int, j1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            k0 = k - k % block_rows
+            r0, r1 = layout.strip_rows(k)
+            name = _block_name(k0, j0)
+            psum = np.load(work / f"{name}.npy", mmap_mode="r")[k - k0, : r1 - r0]
+            valid = np.load(work / f"{name}_valid.npy", mmap_mode="r")[k - k0, : r1 - r0]
+            return np.array(psum), chunk_weights(layout, k, j0, j1, weights), np.array(valid)
+
+        prob_tif = work / "probability.tif"
+        with rasterio.open(prob_tif, "w", **profile) as dst:
+            carry = None
+            for k in range(n_rows):
+                carry = accumulate_strip(layout, k, chunks, chunk, carry, dst)
+        os.replace(prob_tif, partial / "probability.tif")
+        return finish(partial, out_dir, threshold, n_rows * len(layout.cols))

@@ -1,0 +1,123 @@
+"""One row of tiles: read its window of the factor stack, run the model, accumulate the weights.
+
+The compatibility check of model, preprocessing and stack is the bundle contract's
+(:func:`fcad_lib.bundle.check_compatible`).
+
+Shared by the sequential (:mod:`fcad_lib.predict.sequential`) and the Dask
+(:mod:`fcad_lib.predict.dask_path`) predictors, so both add exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from fcad_lib.bundle import check_compatible, needed_factors
+from fcad_lib.predict.tiling import Layout, reflect_index
+
+__all__ = [
+    "check_compatible",
+    "chunk_weights",
+    "needed_factors",
+    "predict_tile_chunk",
+    "predict_tile_row",
+]
+
+
+def _chunk_extent(layout: Layout, j0: int, j1: int) -> tuple[int, int]:
+    """Raster columns [start, stop) covered by tile columns ``[j0, j1)`` (clipped)."""
+    return layout.cols[j0], min(layout.cols[j1 - 1] + layout.tile, layout.width)
+
+
+def predict_tile_chunk(
+    model: Any,
+    preprocessing: Any,
+    src: rasterio.io.DatasetReader,
+    bands: Sequence[int],
+    names: Sequence[str],
+    layout: Layout,
+    k: int,
+    j0: int,
+    j1: int,
+    weights: np.ndarray,
+    batch_size: int,
+    on_tiles: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted probability and weight sums of the tiles ``[j0, j1)`` of tile row ``k``.
+
+    Only the stack window under those tiles is read (reflected at the right and bottom raster
+    borders like ``numpy.pad(mode="reflect")`` of the whole raster), so memory is bounded by the
+    chunk, not the raster width.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        ``psum``, ``wsum`` (``float64``) and ``valid`` (``bool``), each of shape ``(rows,
+        columns)`` of the chunk's clipped raster extent (:meth:`Layout.strip_rows` x the columns
+        from ``layout.cols[j0]`` to the end of tile ``j1 - 1``).
+    """
+    r0, r1 = layout.strip_rows(k)
+    x0, x1 = _chunk_extent(layout, j0, j1)
+    h, w, t = r1 - r0, layout.width, layout.tile
+    rows = reflect_index(r0, t, layout.height)
+    cols_idx = reflect_index(x0, layout.cols[j1 - 1] + t - x0, w)
+    lo, hi = int(rows.min()), int(rows.max()) + 1
+    clo, chi = int(cols_idx.min()), int(cols_idx.max()) + 1
+    raw = src.read(list(bands), window=Window(clo, lo, chi - clo, hi - lo))
+    raw = raw.astype("float32", copy=False)
+    x, valid = preprocessing.encode({n: raw[i] for i, n in enumerate(names)})
+    x = np.asarray(x, dtype="float32")[rows - lo][:, cols_idx - clo]
+    valid = np.asarray(valid, bool)[r0 - lo : r1 - lo, x0 - clo : x1 - clo]
+    psum = np.zeros((h, x1 - x0))
+    wsum = np.zeros((h, x1 - x0))
+    cols = layout.cols[j0:j1]
+    for b in range(0, len(cols), batch_size):
+        batch_cols = cols[b : b + batch_size]
+        batch = np.stack([x[:, c - x0 : c - x0 + t] for c in batch_cols])
+        prob = np.asarray(model.predict_on_batch(batch), dtype="float64")[..., 0]
+        for p, c in zip(prob, batch_cols, strict=True):
+            cw = min(t, w - c)
+            psum[:, c - x0 : c - x0 + cw] += (p * weights)[:h, :cw]
+            wsum[:, c - x0 : c - x0 + cw] += weights[:h, :cw]
+        if on_tiles is not None:
+            on_tiles(len(batch_cols))
+    return psum, wsum, valid
+
+
+def chunk_weights(layout: Layout, k: int, j0: int, j1: int, weights: np.ndarray) -> np.ndarray:
+    """The ``wsum`` of :func:`predict_tile_chunk`, without the model (same additions, same order).
+
+    Lets block files keep only the probability sums: the weights follow from the layout.
+    """
+    r0, r1 = layout.strip_rows(k)
+    x0, x1 = _chunk_extent(layout, j0, j1)
+    h, t = r1 - r0, layout.tile
+    wsum = np.zeros((h, x1 - x0))
+    for c in layout.cols[j0:j1]:
+        cw = min(t, layout.width - c)
+        wsum[:, c - x0 : c - x0 + cw] += weights[:h, :cw]
+    return wsum
+
+
+def predict_tile_row(
+    model: Any,
+    preprocessing: Any,
+    src: rasterio.io.DatasetReader,
+    bands: Sequence[int],
+    names: Sequence[str],
+    layout: Layout,
+    k: int,
+    weights: np.ndarray,
+    batch_size: int,
+    on_tiles: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted probability and weight sums of the whole tile row ``k`` (all its tiles).
+
+    Returns ``(psum, wsum, valid)``, each of shape ``(rows, width)``.
+    """
+    return predict_tile_chunk(model, preprocessing, src, bands, names, layout, k, 0,
+                              len(layout.cols), weights, batch_size, on_tiles)

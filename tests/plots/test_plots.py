@@ -1,0 +1,109 @@
+"""Figures: what they choose to show (the drawing itself is looked at in the book)."""
+
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from fcad_lib.plots import pick_examples, plot_factor_maps  # noqa: E402
+
+
+def _stack() -> xr.Dataset:
+    label = np.zeros((10, 10), np.uint8)
+    label[2:4, 2:4] = 1
+    slope = np.full((10, 10), 10.0, np.float32)
+    slope[0] = np.nan
+    return xr.Dataset(
+        {"slope": (("y", "x"), slope, {"units": "degree", "long_name": "slope"}),
+         "label": (("y", "x"), label), "valid": (("y", "x"), np.isfinite(slope))},
+        coords={"y": 1000.0 - 12.5 * np.arange(10), "x": 12.5 * np.arange(10)},
+        attrs={"factors": ["slope"], "resolution_m": 12.5, "area": "t", "crs": "EPSG:32647"},
+    )
+
+
+def _prepared(labels: list[np.ndarray]) -> SimpleNamespace:
+    y = np.stack(labels)[..., None].astype(np.uint8)
+    n, size = y.shape[0], y.shape[1]
+    patches = SimpleNamespace(
+        X=np.zeros((n, size, size, 1), np.float32), y=y, valid=np.ones_like(y, bool),
+        origins=np.arange(n)[:, None] * np.array([[0, size]]), channels=["elevation"],
+    )
+    return SimpleNamespace(patches=patches, splits={"test": np.arange(n)})
+
+
+def test_pick_examples_prefers_whole_landslides_and_orders_sizes():
+    a = np.zeros((32, 32), np.uint8)
+    a[10:20, 10:20] = 1  # 100 px, inside
+    a[0:3, 0:3] = 1  # 9 px, cut by the patch edge
+    b = np.zeros((32, 32), np.uint8)
+    b[5:7, 5:8] = 1  # 6 px, inside
+    b[20:25, 20:25] = 1  # 25 px, inside
+    examples = {e["name"]: e for e in pick_examples(_prepared([a, b]), margin=2)}
+    assert examples["small"]["size_px"] == 6  # not the 9 px one cut by the edge
+    assert examples["medium"]["size_px"] >= examples["small"]["size_px"]
+    r0, r1, c0, c1 = examples["small"]["bbox"]
+    assert (r0, r1, c0, c1) == (3, 9, 3, 10)
+
+
+def test_pick_examples_without_landslides_is_empty():
+    assert pick_examples(_prepared([np.zeros((16, 16), np.uint8)])) == []
+
+
+def test_factor_maps_one_panel_per_factor_and_the_inventory():
+    fig = plot_factor_maps(_stack())
+    titled = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert titled == ["slope", "landslide inventory"]
+
+
+def _cadia_like() -> xr.Dataset:
+    rng = np.random.default_rng(1)
+    rate = rng.normal(0, 4, (40, 40)).astype(np.float32)
+    rate[20, 20:22] = -43.0  # a small subsidence bowl beyond the percentile limits
+    lith = np.repeat(np.array([2.0, 7.0, 20.0, 7.0]), 400).reshape(40, 40).astype(np.float32)
+    return xr.Dataset(
+        {"deformation_rate": (("y", "x"), rate, {"units": "mm/yr", "long_name": "LOS rate"}),
+         "lithology": (("y", "x"), lith, {"units": "unit code", "long_name": "lithology"})},
+        coords={"y": 4000.0 - 40 * np.arange(40), "x": 40 * np.arange(40.0)},
+        attrs={"factors": ["deformation_rate", "lithology"], "resolution_m": 40, "area": "c"},
+    )
+
+
+def _colorbars(fig):
+    return {ax.get_label(): ax for ax in fig.axes if ax.get_label() == "<colorbar>"}
+
+
+def test_factor_maps_flag_clipped_deformation_and_name_lithology_units():
+    fig = plot_factor_maps(_cadia_like(), class_names={"lithology": {7: "Abbottabad Fm"}})
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 2  # one colour bar per map
+    rate_bar, lith_bar = bars
+    assert rate_bar.get_ylabel().startswith("mm/yr")
+    assert "−43.0" in rate_bar.get_ylabel()
+    # the colour bar draws its extend arrow: matplotlib keeps it on the colorbar object
+    assert rate_bar._colorbar.extend in ("min", "both")
+    ticks = [t.get_text() for t in lith_bar.get_yticklabels()]
+    assert ticks == ["class 2", "7 Abbottabad Fm", "class 20"]
+
+
+def test_score_bars_have_error_caps_only_with_several_seeds():
+    import pandas as pd
+
+    from fcad_lib.plots import plot_score_bars
+
+    one = pd.DataFrame({"model": ["A", "B", "A", "B"], "split": ["r", "r", "b", "b"],
+                        "seed": 0, "f1": [0.5, 0.6, 0.4, 0.3]})
+    fig = plot_score_bars(one, "model")
+    ax = fig.axes[0]
+
+    assert not [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
+    assert "no spread" in ax.get_title()
+    two = pd.concat([one, one.assign(seed=1, f1=one["f1"] + 0.1)])
+    ax2 = plot_score_bars(two, "model").axes[0]
+    caps = [c for c in ax2.containers if type(c).__name__ == "ErrorbarContainer"]
+    assert caps and "seeds [0, 1]" in ax2.get_title()
+    heights = sorted(round(p.get_height(), 3) for p in ax2.patches)
+    assert heights == sorted([0.55, 0.65, 0.45, 0.35])  # means computed by hand

@@ -1,0 +1,54 @@
+"""Results at a glance: paper beside ours, from whatever CSVs exist, naming what is missing."""
+
+import pandas as pd
+
+from fcad_lib.tooling import glance
+from fcad_lib.training.experiments import PAPER_TABLE3
+
+
+def _runs() -> pd.DataFrame:
+    rows = []
+    for seed, (a, b) in enumerate([(0.60, 0.50), (0.70, 0.40)]):
+        rows += [{"model": "FCADenseNet", "split": "random", "seed": seed, "f1": a, "pre": a,
+                  "rec": a},
+                 {"model": "FC-DenseNet", "split": "random", "seed": seed, "f1": b, "pre": b,
+                  "rec": b},
+                 {"model": "threshold rule", "split": "random", "seed": seed, "f1": 0.3,
+                  "pre": 0.3, "rec": 0.3}]
+    return pd.DataFrame(rows)
+
+
+def test_side_by_side_puts_the_paper_beside_mean_and_std():
+    verdicts = pd.DataFrame([{"split": "random", "A": "FCADenseNet", "B": "FC-DenseNet",
+                              "verdict": "FCADenseNet beats FC-DenseNet"}])
+    table = glance.side_by_side(_runs(), "model", PAPER_TABLE3, "random", verdicts)
+    row = table.loc["FCADenseNet"]
+    assert row["paper f1"] == f"{PAPER_TABLE3.loc['FCADenseNet', 'f1']:.3f}"
+    # mean 0.65 and sample std of (0.6, 0.7) = 0.0707, computed by hand
+    assert row["ours f1"] == "0.650 ± 0.071"
+    assert row["seeds"] == 2
+    assert row["verdict"] == "FCADenseNet beats FC-DenseNet"
+    assert table.loc["threshold rule", "paper f1"] == "—"  # a baseline the paper does not have
+    assert table.loc["threshold rule", "ours f1"] == "0.300 ± 0.000"
+    assert table.loc["FC-DenseNet", "verdict"] == "—"
+
+
+def test_one_seed_shows_no_spread():
+    one = _runs()[lambda f: f["seed"] == 0]
+    assert glance.side_by_side(one, "model", PAPER_TABLE3, "random").loc[
+        "FCADenseNet", "ours f1"] == "0.600"
+
+
+def test_missing_files_are_named(tmp_path):
+    run_dir = tmp_path / "runs" / "quick"
+    run_dir.mkdir(parents=True)
+    _runs().to_csv(run_dir / "comparison.csv", index=False)
+    sources = glance.result_sources(run_dir, "quick", published_dir=tmp_path / "nope")
+    assert list(sources) == ["this build (quick profile)"]
+    text = glance.missing_markdown(glance.inventory(sources))
+    assert "`ablation.csv` in this build (quick profile)" in text
+    assert "comparison.csv" not in text
+    summary = glance.glance_summary(sources)
+    # FCADenseNet 0.65 - FC-DenseNet 0.45 = +0.200
+    assert "FCADenseNet − FC-DenseNet = +0.200" in summary
+    assert glance.missing_markdown(glance.inventory({})).startswith("**No results at all")

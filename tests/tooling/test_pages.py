@@ -1,0 +1,71 @@
+"""What readers see of an executed notebook: hidden parameter cells, titles, "What's next"."""
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from fcad_lib.tooling import pages, pipeline
+from fcad_lib.tooling.banner import profile_banner
+from fcad_lib.tooling.device import describe_devices
+
+
+def _executed() -> nbformat.NotebookNode:
+    md_out = new_output("display_data", data={"text/markdown": "F1 0.5", "text/plain": "<md>"})
+    return new_notebook(cells=[
+        new_markdown_cell("# 01 · Study area and factor maps\n\nOverview."),
+        new_code_cell("area = 'x'", metadata={"tags": ["parameters"]}),
+        new_code_cell("area = 'balakot'", metadata={"tags": ["injected-parameters"]}),
+        new_code_cell("display(Markdown(summary(ds)))", outputs=[md_out]),
+        new_code_cell("fig = plot(ds)", outputs=[new_output("display_data",
+                                                            data={"image/png": "AAAA"})]),
+    ])
+
+
+def test_parameter_cells_are_removed_and_markdown_summaries_lose_their_code():
+    nb = pages.prepare_for_readers(_executed())
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    assert "remove-cell" in tags[1] and "remove-cell" in tags[2]
+    assert tags[3] == ["remove-input"]
+    assert tags[4] == ["full-width"]  # a figure spans the page; its code stays visible
+    assert "remove-cell" not in tags[0]
+
+
+def test_extra_runs_get_their_own_title_and_a_whats_next_once():
+    nb = _executed()
+    title = pages.area_title("01 · Study area and factor maps", "balakot")
+    assert title == "01 · Study area: Balakot, Pakistan (real DEM, lithology, inventory)"
+    pages.prepare_for_readers(nb, title=title, next_page=("02_factor_analysis", "02 · Factors"))
+    assert pages.notebook_title(nb) == title
+    assert nb.cells[-1].source == "## What's next\n\n{doc}`02 · Factors <02_factor_analysis>`"
+    n = len(nb.cells)
+    pages.prepare_for_readers(nb, next_page=("02_factor_analysis", "02 · Factors"))
+    assert len(nb.cells) == n  # idempotent: --book-only prepares pages again
+
+
+def test_the_quick_plan_gives_every_extra_run_a_unique_title():
+    runs = pipeline.plan_runs("quick", only=["01"])
+    titles = [r.title or pages.notebook_title(nbformat.read(r.notebook, as_version=4))
+              for r in runs]
+    assert len(titles) == 3 and len(set(titles)) == 3
+    assert all(r.next_page and r.next_page[0].startswith("02") for r in runs)
+
+
+def test_area_introduction_names_what_the_area_lacks():
+    text = pages.area_introduction("cadia_insar")
+    assert "Cadia" in text
+    assert "it lacks: Sentinel-2 bands, DEM, lithology, landslide inventory." in text
+
+
+def test_banner_names_the_profile_and_its_budget():
+    text = profile_banner("quick")
+    assert text.startswith(":::{admonition} Numbers from the `quick` profile")
+    assert "8 x 20 steps" in text and "1 seed(s) [0]" in text
+    assert "**Cannot show:**" in text and text.endswith(":::")
+    assert "not in profiles.yml" in profile_banner("nope")
+
+
+def test_device_line_names_the_gpu_or_says_cpu_only():
+    gpu = describe_devices("tensorflow", "2.21.0", ["NVIDIA H100"], 16, True)
+    assert gpu.startswith("**Device:** GPU (1: NVIDIA H100)")
+    cpu = describe_devices("tensorflow", "2.21.0", [], 2, True)
+    assert "CPU only (2 cores" in cpu and "sees no GPU" in cpu
+    assert "sees no GPU" not in describe_devices("tensorflow", "2.21.0", [], 2, False)
