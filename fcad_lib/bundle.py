@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from fcad_lib.errors import MissingFileError
+from fcad_lib.jsonio import dumps
 from fcad_lib.samples.normalize import Normalizer, scale
 from fcad_lib.samples.patches import LithologyEncoding, Patches, encode_channels, valid_of
 
@@ -125,7 +126,7 @@ class Preprocessing:
 
     def to_json(self, path: str | PathLike[str]) -> None:
         """Write as JSON (indented, so a bundle is readable)."""
-        Path(path).write_text(json.dumps(asdict(self), indent=2) + "\n")
+        Path(path).write_text(dumps(asdict(self), indent=2) + "\n")
 
     @classmethod
     def from_json(cls, path: str | PathLike[str]) -> Preprocessing:
@@ -165,7 +166,7 @@ def save_bundle(
     if preprocessing is not None:
         preprocessing.to_json(out / PREPROCESSING_FILE)
     if config is not None:
-        (out / CONFIG_FILE).write_text(json.dumps(dict(config), indent=2) + "\n")
+        (out / CONFIG_FILE).write_text(dumps(dict(config), indent=2) + "\n")
     return out
 
 

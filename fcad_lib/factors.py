@@ -17,10 +17,14 @@ ROLES: tuple[str, ...] = (
     "optical_B8",
     "dem",
     "lithology",
+    "landcover",
     "inventory",
 )
 #: Roles whose values are classes: resampled with nearest neighbour, never interpolated.
-CATEGORICAL_ROLES: tuple[str, ...] = ("lithology", "inventory")
+CATEGORICAL_ROLES: tuple[str, ...] = ("lithology", "landcover", "inventory")
+#: Land cover is not one of the paper's factors: no stack channel of its own, it is read and
+#: one-hot encoded on request (:mod:`fcad_lib.data.landcover`), one ``landcover_<code>`` each.
+LANDCOVER = "landcover"
 
 #: Factor names in the canonical channel order of every aligned stack.
 FACTOR_ORDER: tuple[str, ...] = (
@@ -66,7 +70,7 @@ FACTOR_UNITS: dict[str, str] = {
 #: Units of the file behind each raster role (the DEM's is its elevation's).
 ROLE_UNITS: dict[str, str] = {
     role: FACTOR_UNITS[factors[0]] for role, factors in ROLE_FACTORS.items()
-}
+} | {LANDCOVER: "class code"}
 
 FACTOR_LONG_NAMES: dict[str, str] = {
     "deformation_rate": "LOS deformation rate (negative = away from the satellite)",

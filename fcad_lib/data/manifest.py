@@ -61,7 +61,7 @@ RESAMPLINGS = ("bilinear", "nearest")
 
 _LAYER_KEYS = {
     "name", "role", "path", "format", "dataset", "band", "count", "units", "crs", "nodata",
-    "resampling", "sha256", "source", "licence",
+    "resampling", "sha256", "source", "licence", "classes",
 }
 _AREA_KEYS = {"description", "crs", "resolution_m", "bounds", "generator", "layers"}
 
@@ -88,6 +88,8 @@ class Layer:
     band: int = 1
     count: int | None = None
     dataset: str | None = None
+    #: Class code -> name, for categorical rasters (e.g. land cover).
+    classes: dict[int, str] | None = None
 
     @property
     def is_raster(self) -> bool:
@@ -226,6 +228,8 @@ def _parse_layer(raw: Any, area: str, base_dir: Path, where: Path) -> Layer:
         band=int(raw.get("band", 1)),
         count=None if raw.get("count") is None else int(raw["count"]),
         dataset=raw.get("dataset", "velocity" if fmt == "MintPy-HDF5" else None),
+        classes=({int(k): str(v) for k, v in raw["classes"].items()}
+                 if isinstance(raw.get("classes"), Mapping) else None),
     )
 
 

@@ -21,7 +21,6 @@ import argparse
 import math
 import os
 import re
-import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +28,6 @@ from typing import Any
 
 import h5py
 import rasterio
-import yaml
 from pyproj import CRS
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
@@ -37,7 +35,8 @@ from rasterio.errors import RasterioIOError
 from rasterio.transform import array_bounds
 from rasterio.warp import transform_bounds
 
-from fcad_lib.data.manifest import VECTOR_FORMATS, Layer, load_manifest, sha256_file
+from fcad_lib.data.manifest import VECTOR_FORMATS, Layer, sha256_file
+from fcad_lib.data.manifest_edit import append_to_manifest, entry_block
 from fcad_lib.data.readers import (
     MAX_UPSAMPLING,
     native_pixel_size,
@@ -47,7 +46,7 @@ from fcad_lib.data.readers import (
     read_layer,
 )
 from fcad_lib.data.units import rate_factor, same_rate_unit
-from fcad_lib.errors import BandCountError, FcadDataError, ManifestError
+from fcad_lib.errors import BandCountError, FcadDataError
 from fcad_lib.factors import CATEGORICAL_ROLES, ROLE_UNITS, ROLES
 
 #: Manifest format of a vector file whose OGR driver has no name of its own in the manifest.
@@ -293,74 +292,6 @@ def area_entry(
                        for role, p in layers.items()],
         }
     }
-
-
-def entry_block(entry: Mapping[str, Any], indent: int = 2) -> str:
-    """The entry as YAML indented to sit under ``areas:`` (pastes as it is)."""
-    text = yaml.safe_dump(dict(entry), sort_keys=False, width=100)
-    return "".join(" " * indent + line if line.strip() else line
-                   for line in text.splitlines(keepends=True))
-
-
-def _children_indent(text: str) -> int:
-    """Indentation of the first entry under ``areas:`` (2 when there is none)."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if re.match(r"^areas\s*:", line))
-    for line in lines[start + 1:]:
-        if line.strip() and not line.lstrip().startswith("#"):
-            return len(line) - len(line.lstrip()) or 2
-    return 2
-
-
-def append_to_manifest(entry: Mapping[str, Any], manifest: str | os.PathLike[str]) -> Path | None:
-    """Add an area entry under ``areas:`` of ``manifest``, keeping a ``.bak`` copy.
-
-    The text is appended when ``areas:`` is the file's last top-level key (comments kept); else
-    the file is rewritten from its parsed YAML. The result is loaded back; if it does not load,
-    the backup is restored. A new file gets ``version: 1`` and ``areas:``.
-
-    Returns
-    -------
-    Path or None
-        The backup (``<manifest>.bak``), None when the manifest was new.
-
-    Raises
-    ------
-    ManifestError
-        The area name exists already, or the manifest has no ``areas`` mapping.
-    """
-    path = Path(manifest)
-    (name,) = entry
-    if not path.exists():
-        path.write_text("version: 1\nareas:\n" + entry_block(entry))
-        load_manifest(path)
-        return None
-    text = path.read_text()
-    raw = yaml.safe_load(text) or {}
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("areas"), Mapping):
-        raise ManifestError(path, "has no 'areas:' mapping to add the entry to")
-    if name in raw["areas"]:
-        raise ManifestError(path, f"area {name!r} exists already; choose another name or remove "
-                            "it first")
-    backup = path.with_name(path.name + ".bak")
-    shutil.copy2(path, backup)
-    top_keys = re.findall(r"^([A-Za-z_][\w-]*)\s*:", text, flags=re.MULTILINE)
-    block_style = re.search(r"^areas\s*:\s*(#.*)?$", text, flags=re.MULTILINE)
-    if top_keys and top_keys[-1] == "areas" and block_style:
-        new_text = text + ("" if text.endswith("\n") else "\n") + entry_block(
-            entry, _children_indent(text))
-    else:
-        new_text = yaml.safe_dump({**raw, "areas": {**raw["areas"], **entry}}, sort_keys=False,
-                                  width=100)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(new_text)
-    os.replace(tmp, path)
-    try:
-        load_manifest(path)[name]
-    except FcadDataError:
-        shutil.copy2(backup, path)
-        raise
-    return backup
 
 
 def main(argv: list[str] | None = None) -> int:

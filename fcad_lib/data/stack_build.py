@@ -244,7 +244,7 @@ def _halo(window: Window, grid: Grid) -> tuple[Window, slice, slice]:
     """The window grown by one pixel inside the grid, and the slices of the window within it."""
     r0, c0 = int(window.row_off), int(window.col_off)
     r1, c1 = r0 + int(window.height), c0 + int(window.width)
-    h0, h1, g0, g1 = max(r0 - 0, 0), min(r1 + 0, grid.height), max(c0 - 0, 0), min(c1 + 0,
+    h0, h1, g0, g1 = max(r0 - 1, 0), min(r1 + 1, grid.height), max(c0 - 1, 0), min(c1 + 1,
                                                                                    grid.width)
     return Window(g0, h0, g1 - g0, h1 - h0), slice(r0 - h0, r1 - h0), slice(c0 - g0, c1 - g0)
 

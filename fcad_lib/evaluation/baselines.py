@@ -32,6 +32,7 @@ import numpy as np
 
 from fcad_lib.evaluation.metrics import ThresholdSweep, scores_from_counts
 from fcad_lib.evaluation.stats import tile_counts
+from fcad_lib.jsonio import dumps
 
 __all__ = [
     "BASELINE_DISPLAY_NAMES",
@@ -39,6 +40,7 @@ __all__ = [
     "ThresholdRule",
     "fit_pixel_gbt",
     "fit_threshold_rule",
+    "resolution_ceiling",
     "run_baseline",
 ]
 
@@ -278,5 +280,29 @@ def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = N
     }
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2))
+        path.write_text(dumps(result, indent=2))
     return result
+
+
+def resolution_ceiling(label: np.ndarray, valid: np.ndarray, stride: int) -> float:
+    """Best F1 of the label itself seen at ``1/stride`` resolution and bilinearly upsampled.
+
+    FCN-8s predicts at 1/8 of the input resolution and upsamples (Long et al. 2015); this
+    oracle (block means of the true label, upsampled, F1-optimal threshold) bounds what any
+    such prediction can reach on an area whose landslides are a few pixels across.
+
+    Parameters
+    ----------
+    label, valid : numpy.ndarray
+        2-D landslide mask and validity mask of the area.
+    stride : int
+        Output stride of the network (8 for FCN-8s).
+    """
+    from scipy import ndimage
+
+    y = np.asarray(label, dtype=np.float64)
+    h, w = (s - s % stride for s in y.shape)
+    y, keep = y[:h, :w], np.asarray(valid, dtype=bool)[:h, :w]
+    coarse = y.reshape(h // stride, stride, w // stride, stride).mean(axis=(1, 3))
+    up = ndimage.zoom(coarse, stride, order=1)[:h, :w]
+    return best_cut(up[keep], y[keep] > 0.5)[1]

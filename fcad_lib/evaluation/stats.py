@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fcad_lib.evaluation.metrics import scores_from_counts
+
 __all__ = [
     "Bootstrap",
     "Comparison",
@@ -37,6 +39,7 @@ __all__ = [
     "method_label",
     "model_tile_scores",
     "paired_bootstrap",
+    "pooled",
     "ranking_flips",
     "seed_table",
     "tile_counts",
@@ -78,6 +81,13 @@ def f1_from_counts(counts: np.ndarray) -> np.ndarray:
     den = 2 * tp + fp + fn
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, 2 * tp / np.where(den > 0, den, 1), 0.0)
+
+
+def pooled(tile_counts: np.ndarray) -> tuple[dict[str, float], dict[str, int]]:
+    """The paper's five scores and the confusion counts of a split, from its tiles ``(n, 4)``."""
+    totals = np.asarray(tile_counts, dtype=np.int64).reshape(-1, 4).sum(axis=0)
+    counts = {k: int(v) for k, v in zip(("tp", "fp", "fn", "tn"), totals, strict=True)}
+    return scores_from_counts(**counts), counts
 
 
 def tile_f1(counts: np.ndarray) -> np.ndarray:

@@ -92,15 +92,22 @@ def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple
     comps = verdicts(results, pairs, splits, n_boot, level)
     if comps:
         pct = f"{100 * level:.0f} %"
-        items = [f"- {c.split}: {c.text} (ΔF1 {c.boot.diff:+.3f}, {pct} interval "
-                 f"[{c.boot.low:+.3f}, {c.boot.high:+.3f}], {c.boot.n_tiles} test tiles, "
-                 f"{c.boot.n_seeds} seed(s))" for c in comps]
+        items = [f"- {c.split}: {c.text} (F1({c.a}) - F1({c.b}) = {c.boot.diff:+.3f}, {pct} "
+                 f"interval [{c.boot.low:+.3f}, {c.boot.high:+.3f}], {c.boot.n_tiles} test "
+                 f"tiles, {c.boot.n_seeds} seed(s))" for c in comps]
         lines.append(f"**Verdicts** (paired bootstrap over test tiles; \"beats\" only where the "
                      f"{pct} interval of the F1 difference excludes 0):\n\n" + "\n".join(items))
     if len(splits) >= 2:
-        flips = ranking_flips(results, splits[:2])
+        stated = {frozenset(p) for p in pairs}
+        flips = [f for f in ranking_flips(results, splits[:2]) if frozenset(f[:2]) in stated]
+        s1, s2 = splits[0], splits[1]
+        table = seed_table(results)
+        if (s1, "mean") in table.columns and (s2, "mean") in table.columns:
+            top1, top2 = table[(s1, "mean")].idxmax(), table[(s2, "mean")].idxmax()
+            if top1 != top2:
+                lines.append(f"**The best method changes with the split**: {top1} on the {s1} "
+                             f"split, {top2} on the {s2} split.")
         if flips:
-            s1, s2 = splits[0], splits[1]
             lines.append("**The ranking flips between splits**: " + "; ".join(
                 f"{up} is above {low} on the {s1} split ({a[s1]:.3f} vs {b[s1]:.3f}) but below "
                 f"it on the {s2} split ({a[s2]:.3f} vs {b[s2]:.3f})"

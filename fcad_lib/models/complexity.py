@@ -148,3 +148,41 @@ def block_table(model: keras.Model) -> pd.DataFrame:
         row["params"] += int(layer.count_params())
         row["output_shape"] = tuple(layer.output.shape[1:])
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("block")
+
+
+def complexity_summary(table: pd.DataFrame, variant_table: pd.DataFrame,
+                       model_config: str, patch_size: int) -> str:
+    """Markdown summary of notebook 03: what CBAM costs and what the paper's variant costs.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`complexity_table` of the compared networks (rows ``FC-DenseNet``,
+        ``FCADenseNet`` and the others).
+    variant_table : pandas.DataFrame
+        :func:`complexity_table` with rows ``FC-DenseNet (Jégou)``, ``FC-DenseNet (paper)``.
+    model_config : str
+        The configuration the comparison builds.
+    patch_size : int
+        Patch side the FLOPs refer to.
+    """
+    from fcad_lib.models.fcdensenet import FCDenseNetConfig
+
+    fc, fca = table.loc["FC-DenseNet"], table.loc["FCADenseNet"]
+    paper, jegou = (variant_table.loc[f"FC-DenseNet ({v})"] for v in ("paper", "Jégou"))
+    variant = "the paper" if FCDenseNetConfig.from_name(model_config).is_paper_variant \
+        else "Jégou et al."
+    return (
+        f"With the `{model_config}` configuration, CBAM adds "
+        f"{int(fca['params'] - fc['params']):,} parameters to FC-DenseNet "
+        f"({100 * (fca['params'] / fc['params'] - 1):.1f} %). The largest model here is "
+        f"{table['params'].idxmax()} ({int(table['params'].max()):,} parameters); the cheapest "
+        f"per patch is {table['gflops_per_patch'].idxmin()} "
+        f"({table['gflops_per_patch'].min():.3f} GFLOPs per {patch_size} x {patch_size} patch). "
+        f"This run builds {variant}'s variant. Built the paper's way, FC-DenseNet has "
+        f"{int(paper['params']):,} parameters and {paper['gflops_per_patch']:.3f} GFLOPs per "
+        f"patch, against {int(jegou['params']):,} and {jegou['gflops_per_patch']:.3f} built as "
+        f"Jégou et al.'s Tiramisu ({100 * (paper['params'] / jegou['params'] - 1):+.0f} % "
+        f"parameters, {100 * (paper['gflops_per_patch'] / jegou['gflops_per_patch'] - 1):+.0f} % "
+        "FLOPs)."
+    )

@@ -12,6 +12,12 @@ Defaults (the paper states neither the growth rate, the depth nor the reduction 
   0.2; ~1.4M parameters).  The training set is a few hundred 128x128 patches with 1 landslide pixel
   in 224, so the smallest Tiramisu is the one least likely to overfit, and 5 pools still leave a
   4x4 bottleneck on a 128x128 patch.  ``config="67"`` / ``"103"`` select the larger ones.
+* **Variant**: the builder's default ``"56"`` is Jégou et al.'s Tiramisu (its parameter counts
+  are checked against their Table 2); the book's profiles build ``"<layout>-paper"``, the three
+  departures that Li et al.'s Section 3.2 describes (1x1 bottleneck in the dense layers,
+  compression 0.5 in the transitions down, up-sampling + 3x3 conv in the transitions up; see
+  :mod:`fcad_lib.models.fcdensenet`), because a reproduction follows the paper's own text where
+  it is explicit.
 * **r = 8**: the five skip maps have 96-288 channels in this layout, so CBAM's default r = 16 would
   squeeze the first one to 6 hidden units; r = 8 keeps at least 12 at a cost of ~50k parameters.
 * **7x7 spatial kernel**, as in Woo et al. (2018), who found it better than 3x3.

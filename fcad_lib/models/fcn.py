@@ -14,6 +14,13 @@
   As in FCN, score layers start at zero and upsampling layers at bilinear interpolation.
 * ``same`` padding throughout instead of the original 100-pixel padding and crops, so the patch
   size must be divisible by 32.
+
+**Why it scores low on small landslides.** The finest score map is at stride 8 (pool3), so a
+landslide a few pixels across is at most a fraction of one output cell:
+:func:`fcad_lib.evaluation.baselines.resolution_ceiling` bounds the F1 of any stride-8
+prediction by that of the true mask seen at stride 8 (notebook 05). On the quick generated area
+its BCE training stalls near the loss of predicting the base rate, and it predicts no landslide
+pixel at 0.5. Random instead of zero score-layer initialisation did not change that.
 """
 
 from __future__ import annotations

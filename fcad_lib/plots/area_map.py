@@ -54,9 +54,10 @@ def plot_area_map(
 ) -> Figure:
     """Whole-area probability map with predicted and mapped outlines, plus two zooms.
 
-    The whole area fills the figure's width; the zooms (around the largest mapped and the largest
-    predicted landslide) sit below it. The raster is read decimated (``out_shape``), so the
-    figure costs the same memory for any area size.
+    The whole area takes two thirds of the figure's width; the zooms (around the largest mapped
+    and the largest predicted landslide) are stacked on its right, under one colour bar. The
+    raster is read decimated (``out_shape``), so the figure costs the same memory for any area
+    size.
 
     Parameters
     ----------
@@ -75,10 +76,11 @@ def plot_area_map(
     """
     panels, inventory = _read_panels(probability_path, predicted, inventory, max_pixels)
     n_zooms = len(panels) - 1
-    fig = plt.figure(figsize=(12, 12 if n_zooms else 8.5), layout="constrained")
-    grid = fig.add_gridspec(2 if n_zooms else 1, max(1, n_zooms),
-                            height_ratios=[1.6, 1] if n_zooms else [1])
-    axes = [fig.add_subplot(grid[0, :])] + [fig.add_subplot(grid[1, k]) for k in range(n_zooms)]
+    # the whole area on the left over two rows, the zooms stacked on its right
+    fig = plt.figure(figsize=(10.5, 7.2), layout="constrained")
+    grid = fig.add_gridspec(max(1, n_zooms), 2 if n_zooms else 1,
+                            width_ratios=[2.1, 1] if n_zooms else [1])
+    axes = [fig.add_subplot(grid[:, 0])] + [fig.add_subplot(grid[k, 1]) for k in range(n_zooms)]
     cmap = plt.get_cmap("magma").with_extremes(bad="0.85")
     im = None
     for n, (ax, (img, ext, title)) in enumerate(zip(axes, panels, strict=True)):
@@ -94,8 +96,11 @@ def plot_area_map(
         ax.set_title(title)
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("")  # geopandas labels the axes with the CRS units; the scale bar says it
+        ax.set_ylabel("")
         add_scale_bar(ax, ext[1] - ext[0], units_per_km=1000.0)
-        add_colorbar(fig, im, ax, "landslide probability")
+    # one scale for every panel: the same colours mean the same probability everywhere
+    add_colorbar(fig, im, axes, "landslide probability")
     handles = [Line2D([], [], color=MAPPED_COLOUR, lw=2, label="mapped landslide"),
                Line2D([], [], color=PREDICTED_COLOUR, lw=2, label="predicted polygon")]
     axes[0].legend(handles=handles, loc="upper right", framealpha=0.85)

@@ -30,7 +30,7 @@ def plot_factor_maps(
     factors: Sequence[str] | None = None,
     outline: bool = True,
     ncols: int = 3,
-    panel_size: float = 3.6,
+    panel_size: float = 3.3,
     class_names: Mapping[str, Mapping[int, str]] | None = None,
 ) -> Figure:
     """Plot every factor of an aligned stack with a colour bar and units (paper Figure 2).
@@ -45,7 +45,7 @@ def plot_factor_maps(
         Draw the landslide inventory (``label``) as black outlines on every panel.
     ncols : int
         Panels per row. The book shows figures at full width (about 1070 px at a 1400 px
-        window), so three panels of 3.6 inches keep 13 pt text at about 16 px.
+        window), so three panels of 3.3 inches keep 13 pt text at about 16 px.
     panel_size : float
         Size of one panel in inches.
     class_names : mapping, optional

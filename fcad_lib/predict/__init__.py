@@ -7,9 +7,12 @@ with rasterio and never as a whole. One module per job:
 - :mod:`~fcad_lib.predict.tile_rows`: the model over one row of tiles, compatibility check;
 - :mod:`~fcad_lib.predict.output`: GeoTIFF profile, binary map, COG finalisation, result;
 - :mod:`~fcad_lib.predict.checkpoint`: checkpoint and resume;
+- :mod:`~fcad_lib.predict.strips`: one strip blended from column chunks (memory bounded in width);
 - :mod:`~fcad_lib.predict.sequential`: :func:`predict_raster`, strip by strip;
-- :mod:`~fcad_lib.predict.dask_path`: :func:`predict_raster_dask`, blocks as Dask tasks;
-- :mod:`~fcad_lib.predict.polygons`: :func:`vectorize`, :func:`write_polygons`;
+- :mod:`~fcad_lib.predict.distributed`: :func:`predict_raster_distributed`, blocks on a
+  ``dask.distributed`` cluster, merged exactly;
+- :mod:`~fcad_lib.predict.dask_path`: :func:`predict_raster_dask`, threaded Dask tasks;
+- :mod:`~fcad_lib.predict.polygons`: :func:`vectorize` (by windows), :func:`write_polygons`;
 - :mod:`~fcad_lib.predict.cli`: :func:`predict_area` and the ``fcad-predict`` command line.
 
 See ``book/scaling.md``.
@@ -18,6 +21,7 @@ See ``book/scaling.md``.
 from fcad_lib.bundle import check_compatible
 from fcad_lib.predict.cli import main, predict_area
 from fcad_lib.predict.dask_path import predict_raster_dask
+from fcad_lib.predict.distributed import predict_raster_distributed
 from fcad_lib.predict.output import GDAL_CACHE_MB, MAP_NODATA, PredictionResult
 from fcad_lib.predict.polygons import vectorize, write_polygons
 from fcad_lib.predict.sequential import predict_raster
@@ -33,6 +37,7 @@ __all__ = [
     "predict_area",
     "predict_raster",
     "predict_raster_dask",
+    "predict_raster_distributed",
     "seam_score",
     "tile_starts",
     "vectorize",

@@ -20,6 +20,7 @@ from typing import Any
 
 from fcad_lib.bundle import MODEL_FILE, PREPROCESSING_FILE, Preprocessing
 from fcad_lib.data.manifest import StudyArea, get_area
+from fcad_lib.data.stack_build import build_factor_stack
 from fcad_lib.data.stack_io import open_factor_stack
 from fcad_lib.errors import FcadDataError, MissingFileError
 from fcad_lib.factors import ROLE_FACTORS
@@ -142,10 +143,9 @@ def predict_area(
     staging = staging_dir(out)
     names = ["probability.tif", "landslide_map.tif", "polygons.gpkg"]
     if area is not None:
-        from fcad_lib.data.study_area import load_study_area
-
-        stack = reuse_or_write_stack(staging, stack_key(area, resolution_m),
-                                     lambda: load_study_area(area, resolution_m=resolution_m))
+        stack = reuse_or_write_stack(
+            staging, stack_key(area, resolution_m),
+            lambda tif: build_factor_stack(area, tif, resolution_m=resolution_m))
         names.insert(0, stack.name)
     report = check_domain(preprocessing, stack)
     problems = enforce(report, strict)
@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             overlap=args.overlap, batch_size=args.batch_size, threshold=args.threshold,
             window_fn=args.window, progress=not args.no_progress,
         )
-    except (FcadDataError, FileNotFoundError, ValueError) as exc:
+    except (FcadDataError, OSError, ValueError) as exc:  # OSError: also rasterio's IO errors
         # bad input is the user's to fix: say what is wrong, without a traceback
         print(f"fcad-predict: error: {exc}", file=sys.stderr)
         return 2

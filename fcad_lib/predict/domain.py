@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import rasterio
+from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
 from fcad_lib.data.stack_io import BLOCK_SIZE, open_factor_stack
@@ -176,14 +177,21 @@ def check_domain(preprocessing: Any, stack_path: str | os.PathLike[str]) -> Doma
     stats = dict(zip(preprocessing.channels, zip(preprocessing.mean, preprocessing.std,
                                                  strict=True), strict=True))
     continuous = [n for n in names if n != LITHOLOGY and n in stats]
-    src, stack_factors = open_factor_stack(stack_path)
+    try:
+        src, stack_factors = open_factor_stack(stack_path)
+    except RasterioIOError as exc:
+        raise FcadDataError(stack_path, f"cannot open the stack: {exc}") from None
     with src:
         missing = [n for n in names if n not in stack_factors]
         if missing:
             raise ValueError(f"{stack_path}: factor stack lacks {missing} needed by the model")
         bands = [stack_factors.index(n) + 1 for n in names]
         pixels = src.width * src.height
-        acc = _accumulate(src, bands, names, continuous)
+        try:
+            acc = _accumulate(src, bands, names, continuous)
+        except RasterioIOError as exc:  # e.g. a truncated stack whose header is intact
+            raise FcadDataError(stack_path, f"cannot read the stack (truncated or corrupt?): "
+                                f"{exc}") from None
     fractions = {n: acc["finite"][n] / pixels for n in names}
     low = [f"{n} ({fr:.1%})" for n, fr in fractions.items() if fr < MIN_VALID_FRACTION]
     if low:

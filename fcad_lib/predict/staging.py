@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from fcad_lib.data.manifest import StudyArea
-from fcad_lib.data.stack_io import write_factor_stack
 from fcad_lib.errors import FcadDataError
 
 #: Work folder of a run inside its output folder.
@@ -69,8 +68,8 @@ def stack_key(area: StudyArea, resolution_m: float | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def reuse_or_write_stack(staging: Path, key: str, build: Callable[[], Any]) -> Path:
-    """The staged ``factors.tif`` when it was made with ``key``; else ``build()`` and write it.
+def reuse_or_write_stack(staging: Path, key: str, build: Callable[[Path], Any]) -> Path:
+    """The staged ``factors.tif`` when it was made with ``key``; else ``build(path)`` writes it.
 
     Parameters
     ----------
@@ -79,7 +78,8 @@ def reuse_or_write_stack(staging: Path, key: str, build: Callable[[], Any]) -> P
     key : str
         :func:`stack_key` of the area and grid.
     build : callable
-        Returns the aligned ``xarray.Dataset`` (only called when the stack must be written).
+        Writes the factor stack to the path it is given, atomically (e.g.
+        :func:`fcad_lib.data.stack_build.build_factor_stack`); only called when needed.
     """
     tif, record = staging / OUTPUT_NAMES[0], staging / STACK_RECORD
     if tif.is_file() and record.is_file():
@@ -89,7 +89,7 @@ def reuse_or_write_stack(staging: Path, key: str, build: Callable[[], Any]) -> P
         except (OSError, ValueError):
             pass
     record.unlink(missing_ok=True)
-    write_factor_stack(build(), tif)  # atomic: a killed write leaves no factors.tif
+    build(tif)  # atomic: a killed write leaves no factors.tif
     record.write_text(json.dumps({"key": key}, allow_nan=False) + "\n")
     return tif
 

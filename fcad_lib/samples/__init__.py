@@ -12,7 +12,13 @@ One module per step:
 The saved form of the preprocessing is :class:`fcad_lib.bundle.Preprocessing`.
 """
 
-from fcad_lib.samples.dataset import augment, make_dataset
+from fcad_lib.samples.dataset import (
+    DIRECTIONAL_FACTORS,
+    augment,
+    augmentation_allowed,
+    geometry_free,
+    make_dataset,
+)
 from fcad_lib.samples.normalize import Normalizer, scale
 from fcad_lib.samples.patches import (
     ONEHOT_PREFIX,
@@ -28,14 +34,17 @@ from fcad_lib.samples.patches import (
 from fcad_lib.samples.splits import block_ids, oversample_positive, split_blocked, split_random
 
 __all__ = [
+    "DIRECTIONAL_FACTORS",
     "ONEHOT_PREFIX",
     "LithologyEncoding",
     "Normalizer",
     "Patches",
     "augment",
+    "augmentation_allowed",
     "block_ids",
     "encode_channels",
     "extract_patches",
+    "geometry_free",
     "lithology_channels",
     "lithology_codes",
     "make_dataset",

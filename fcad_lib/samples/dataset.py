@@ -4,18 +4,77 @@ The paper augments the rare landslide class; here every training element gets on
 dihedral transforms (flips x rot90), drawn from a stateless seed so a run is reproducible.
 TensorFlow is imported inside the functions, so the rest of :mod:`fcad_lib.samples` (and the
 bundle's :class:`fcad_lib.bundle.Preprocessing`) does not pay its import time.
+
+**Which patches may be flipped or rotated** (:func:`geometry_free`). A dihedral transform is
+physically true only for channels that do not depend on a direction in the map:
+
+* ``aspect`` is a compass angle: a rotated slope faces another way, but the value stays;
+* ``deformation_rate`` is measured along the radar line of sight, whose azimuth is fixed by the
+  orbit: a slope rotated by 90 degrees would move across the look direction and show a
+  different (often much smaller) rate, which cannot be recomputed from the rate alone;
+* the optical bands hold shadows and illumination cast by a sun in one azimuth.
+
+So the default (``ExperimentSpec.augment = "physical"``) augments only stacks free of these
+(e.g. elevation, slope, curvature, lithology), and otherwise relies on repeating the landslide
+patches (:func:`fcad_lib.samples.oversample_positive`). Transforming aspect with the patch would
+fix one channel, but not the line-of-sight rate or the shadows, so it is not attempted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fcad_lib.factors import DEFORMATION, OPTICAL
+
 if TYPE_CHECKING:
     import tensorflow as tf
 
-__all__ = ["augment", "make_dataset"]
+__all__ = [
+    "DIRECTIONAL_FACTORS",
+    "augment",
+    "augmentation_allowed",
+    "geometry_free",
+    "make_dataset",
+]
+
+#: Factors whose value depends on a direction in the map (see the module docstring).
+DIRECTIONAL_FACTORS: tuple[str, ...] = (*DEFORMATION, "aspect", *OPTICAL)
+
+
+def geometry_free(channels: Sequence[str]) -> bool:
+    """Whether flips and rotations keep every channel physically true.
+
+    Parameters
+    ----------
+    channels : sequence of str
+        Input channel names (one-hot lithology channels count as lithology).
+
+    Returns
+    -------
+    bool
+        False when any channel is one of :data:`DIRECTIONAL_FACTORS`.
+    """
+    return not any(c in DIRECTIONAL_FACTORS for c in channels)
+
+
+def augmentation_allowed(mode: str, channels: Sequence[str]) -> bool:
+    """Whether a training set of these channels gets dihedral transforms under ``mode``.
+
+    Parameters
+    ----------
+    mode : {"physical", "dihedral", "none"}
+        ``"physical"``: only if :func:`geometry_free`; ``"dihedral"``: always (the paper's
+        augmentation); ``"none"``: never.
+    channels : sequence of str
+        Input channel names.
+    """
+    if mode not in ("physical", "dihedral", "none"):
+        raise ValueError(f"augmentation mode must be 'physical', 'dihedral' or 'none', got "
+                         f"{mode!r}")
+    return mode == "dihedral" or (mode == "physical" and geometry_free(channels))
 
 
 def augment(x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, seed: Any) -> tuple[tf.Tensor, ...]:

@@ -145,6 +145,7 @@ def split_blocked(
     val_fraction: float = 0.15,
     seed: int = 0,
     positive: np.ndarray | None = None,
+    buffer_px: int = 0,
 ) -> dict[str, np.ndarray]:
     """Spatially blocked split: whole square blocks of patches go to one split.
 
@@ -165,13 +166,23 @@ def split_blocked(
     positive : numpy.ndarray, optional
         ``(N,)`` bool; a block is positive when any of its patches is, and positive and
         negative blocks are allocated separately (light stratification).
+    buffer_px : int
+        Buffer around the test blocks: training and validation patches whose origin lies
+        within ``buffer_px`` (Chebyshev distance, pixels) of a test patch's origin are dropped
+        from the split altogether. With ``buffer_px`` = the patch side, the ring of tiles that
+        border a test block is left out, so no training tile touches a test tile (a landslide
+        cut by a block edge, or the autocorrelation of the factors, no longer reaches across).
+        0 keeps every patch.
 
     Returns
     -------
     dict
-        ``{"train", "val", "test"}`` -> sorted int patch index arrays.
+        ``{"train", "val", "test"}`` -> sorted int patch index arrays (the buffer patches in
+        none of them).
     """
     _check_fractions(test_fraction, val_fraction)
+    if buffer_px < 0:
+        raise ValueError(f"buffer_px must be >= 0, got {buffer_px}")
     ids = block_ids(origins, block_size_px)
     n = ids.size
     n_blocks = int(ids.max()) + 1 if n else 0
@@ -188,7 +199,26 @@ def split_blocked(
     rng = np.random.default_rng(seed)
     blocks = _allocate_groups(sizes, block_pos, test_fraction, val_fraction, rng)
     split = {k: np.flatnonzero(np.isin(ids, v)) for k, v in blocks.items()}
+    if buffer_px > 0 and split["test"].size:
+        kept = {k: v if k == "test" else v[~_near(origins, v, split["test"], buffer_px)]
+                for k, v in split.items()}
+        if split["val"].size and not kept["val"].size:
+            raise ValueError(
+                f"the {buffer_px}-pixel buffer around the test blocks leaves no validation "
+                f"patch (of {split['val'].size}); use smaller blocks or a larger area"
+            )
+        split = kept
     return _finish(split, n)
+
+
+def _near(origins: np.ndarray, idx: np.ndarray, test: np.ndarray, buffer_px: int) -> np.ndarray:
+    """``(len(idx),)`` bool: the patch origin lies within ``buffer_px`` of a test origin."""
+    origins = np.asarray(origins, dtype=np.int64).reshape(-1, 2)
+    if idx.size == 0:
+        return np.zeros(0, dtype=bool)
+    # (n_idx, n_test) Chebyshev distances; a few thousand patches at most per area
+    dist = np.abs(origins[idx, None, :] - origins[None, test, :]).max(axis=2)
+    return (dist <= buffer_px).any(axis=1)
 
 
 def oversample_positive(

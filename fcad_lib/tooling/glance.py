@@ -19,12 +19,12 @@ PUBLISHED_DIR = ROOT / "results" / "default"
 
 #: File name -> (what it holds, the column that names a row, the paper's table key).
 TABLES = {
-    "comparison.csv": ("Table 3: the four networks (and baselines), notebook 05", "model", "3"),
-    "ablation.csv": ("Table 4: FCADenseNet by input factors, notebook 06", "group", "4"),
+    "comparison.csv": ("Table 3 (notebook 05)", "model", "3"),
+    "ablation.csv": ("Table 4 (notebook 06)", "group", "4"),
 }
 
 #: Substrings of file names holding real-data results (Balakot, Hong Kong).
-REAL_DATA_HINTS = ("balakot", "hongkong", "hong_kong", "real")
+REAL_DATA_HINTS = ("balakot", "hongkong", "hong_kong", "hk_", "real")
 
 
 def result_sources(run_dir: str | Path, profile: str,
@@ -46,7 +46,7 @@ def inventory(sources: dict[str, Path]) -> pd.DataFrame:
             rows.append({"source": label, "file": name, "holds": what,
                          "found": (folder / name).exists()})
         rows.append({"source": label, "file": "*verdict*.csv",
-                     "holds": "bootstrap verdicts (A vs B)",
+                     "holds": "verdicts (A vs B)",
                      "found": bool(list(folder.glob("*verdict*.csv")))})
     return pd.DataFrame(rows)
 
@@ -170,3 +170,38 @@ def glance_summary(sources: dict[str, Path]) -> str:
                  "over test tiles) excludes zero; with one seed the seed-to-seed spread is "
                  "unknown. The paper's numbers come from its private Baihetan data and one run.")
     return "\n\n".join(lines)
+
+
+def paper_tables(sources: dict[str, Path], table: str) -> list[tuple[str, pd.DataFrame]]:
+    """``(heading, side-by-side table)`` for each source and split that has the results.
+
+    Parameters
+    ----------
+    sources : dict
+        From :func:`result_sources`.
+    table : str
+        ``"3"`` (the networks, plus any ``*baseline*.csv`` rows) or ``"4"`` (the ablation).
+
+    Returns
+    -------
+    list of (str, pandas.DataFrame)
+        Empty when no source has the files.
+    """
+    from fcad_lib.training.experiments import PAPER_TABLE3, PAPER_TABLE4
+
+    name, by, paper = (("comparison.csv", "model", PAPER_TABLE3) if table == "3"
+                       else ("ablation.csv", "group", PAPER_TABLE4))
+    out = []
+    for label, folder in sources.items():
+        paths = [folder / name] + (sorted(folder.glob("*baseline*.csv")) if table == "3" else [])
+        frames = [pd.read_csv(p) for p in paths if p.exists()]
+        frames = [f for f in frames if {by, "split", "f1"} <= set(f.columns)]
+        if not frames:
+            continue
+        frame = pd.concat(frames, ignore_index=True)
+        for split in ("random", "blocked"):
+            if (frame["split"] == split).any():
+                out.append((f"**{label}, {split} split**",
+                            side_by_side(frame, by, paper, split, load_verdicts(folder),
+                                         metrics=("f1",))))
+    return out

@@ -29,7 +29,7 @@ import xarray as xr
 from fcad_lib import samples
 from fcad_lib.bundle import Preprocessing
 from fcad_lib.data.geotiff import atomic_path
-from fcad_lib.evaluation import metrics
+from fcad_lib.evaluation import stats
 from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
 from fcad_lib.jsonio import dumps
 from fcad_lib.models import build_model
@@ -98,6 +98,13 @@ class ExperimentSpec:
         ``block_tiles`` patches go whole into one split).
     seed
         Seeds the split, the weights, the augmentation and the data order.
+    buffer_tiles
+        Blocked split: train / val tiles this close (in tiles) to a test tile are left out.
+    augment
+        ``"physical"`` (flips / rotations only if :func:`fcad_lib.samples.geometry_free`),
+        ``"dihedral"`` (always, the paper's; breaks aspect, line of sight, shadows), ``"none"``.
+    early_stopping_patience, reduce_lr_patience
+        Epochs without a better validation loss before stopping / halving the rate (``None``).
     """
 
     model: str
@@ -115,6 +122,10 @@ class ExperimentSpec:
     block_tiles: int = 3
     oversample: int = 2
     tag: str = ""
+    buffer_tiles: int = 1
+    augment: str = "physical"
+    early_stopping_patience: int | None = 4
+    reduce_lr_patience: int | None = 2
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ExperimentSpec:
@@ -201,7 +212,8 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
         splits = samples.split_random(len(patches), seed=spec.seed, positive=patches.positive)
     elif spec.split == "blocked":
         splits = samples.split_blocked(patches.origins, spec.block_tiles * spec.patch_size,
-                                       seed=spec.seed, positive=patches.positive)
+                                       seed=spec.seed, positive=patches.positive,
+                                       buffer_px=spec.buffer_tiles * spec.patch_size)
     else:
         raise ValueError(f"unknown split {spec.split!r}: use 'random' or 'blocked'")
     # Statistics of the training patches only: nothing of the test split leaks into the inputs.
@@ -213,9 +225,6 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
         x = normalizer.transform(sub.X, sub.valid)
         arrays[name] = (x, sub.y.astype("float32"), sub.valid.astype("float32"))
     return PreparedData(patches, splits, prep, arrays)
-
-
-_COUNT_KEYS = ("tp", "fp", "fn", "tn")
 
 
 @contextlib.contextmanager
@@ -232,16 +241,6 @@ def _quiet_tf_logger() -> Iterator[None]:
         yield
     finally:
         tf_logger.setLevel(level)
-
-
-def _score(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray],
-           thresholds: Sequence[float], batch_size: int
-           ) -> dict[float, tuple[dict[str, float], dict[str, int]]]:
-    """Scores and confusion counts of one split at each threshold (one streamed pass)."""
-    with _quiet_tf_logger():
-        out = metrics.evaluate(model, data, thresholds=tuple(thresholds), batch_size=batch_size)
-    return {t: ({k: v for k, v in row.items() if k not in _COUNT_KEYS},
-                {k: int(row[k]) for k in _COUNT_KEYS}) for t, row in out.items()}
 
 
 def split_footprint(data: PreparedData, split: str, transform: Any) -> Any:
@@ -294,8 +293,10 @@ def run_experiment(
     Returns
     -------
     dict
-        ``spec``, ``threshold`` (chosen on validation), ``test`` (scores at that threshold),
-        ``test_at_0.5``, ``val``, confusion counts, patch counts per split, ``train_seconds``,
+        ``spec``, ``threshold`` (chosen on validation), ``test`` (scores at that threshold, and
+        ``ap``), ``test_at_0.5``, ``val``, confusion counts, ``test_tile_counts`` (TP, FP, FN,
+        TN per test tile) and their ``test_tile_origins``, ``best_epoch``, ``epochs_run``,
+        ``unconverged``, ``augmented``, patch counts per split, ``train_seconds``,
         ``bundle_dir``.
     """
     out = Path(run_dir) / "experiments" / spec.slug
@@ -311,8 +312,9 @@ def run_experiment(
         positive = y_tr.reshape(len(y_tr), -1).max(axis=1) > 0
         rep = samples.oversample_positive(np.arange(len(x_tr)), positive, spec.oversample)
         x_tr, y_tr, w_tr = x_tr[rep], y_tr[rep], w_tr[rep]
+    augment = samples.augmentation_allowed(spec.augment, data.preprocessing.channels)
     train_ds = samples.make_dataset(x_tr, y_tr, w_tr, batch_size=spec.batch_size, shuffle=True,
-                                    augment=True, seed=spec.seed, repeat=True)
+                                    augment=augment, seed=spec.seed, repeat=True)
     val_ds = samples.make_dataset(*data.arrays["val"], batch_size=spec.batch_size, shuffle=False,
                                   augment=False, seed=spec.seed)
     steps = spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
@@ -322,6 +324,8 @@ def run_experiment(
     config = train.TrainConfig(
         epochs=spec.epochs, steps_per_epoch=steps, batch_size=spec.batch_size,
         learning_rate=spec.learning_rate, loss=spec.loss, seed=spec.seed, verbose=verbose,
+        augment=augment, early_stopping_patience=spec.early_stopping_patience,
+        reduce_lr_patience=spec.reduce_lr_patience,
     )
     t0 = time.perf_counter()
     with _quiet_tf_logger():
@@ -329,9 +333,14 @@ def run_experiment(
                                 preprocessing=data.preprocessing)
     seconds = time.perf_counter() - t0
     threshold = float(fit.threshold)
-    # fit.model holds the best epoch's weights (those of model.keras): no reload from disk
-    scored = _score(fit.model, data.arrays["test"], (threshold, 0.5), spec.batch_size)
-    (test_scores, test_counts), (test_05, counts_05) = scored[threshold], scored[0.5]
+    # fit.model holds the best epoch's weights. One pass counts every test tile (the unit of
+    # the bootstrap in fcad_lib.evaluation.stats) at both thresholds and gives the AP.
+    with _quiet_tf_logger():
+        scored = stats.model_tile_scores(fit.model, data.arrays["test"], (threshold, 0.5),
+                                         spec.batch_size)
+    tiles = scored["tile_counts"]
+    (test_scores, test_counts), (test_05, counts_05) = (stats.pooled(tiles[t])
+                                                        for t in (threshold, 0.5))
     # validation was scored at this threshold when train_model chose it
     val_scores = fit.val_scores
     result = {
@@ -340,13 +349,19 @@ def run_experiment(
         "channels": data.preprocessing.channels,
         "threshold": threshold,
         "val": val_scores,
-        "test": test_scores,
+        "test": {**test_scores, "ap": scored["ap"]},
         "test_at_0.5": test_05,
+        "ap": scored["ap"],
+        "test_tile_counts": tiles[threshold].tolist(),
+        "test_tile_origins": data.patches.origins[data.splits["test"]].tolist(),
         "test_counts": test_counts,
         "test_counts_at_0.5": counts_05,
         "n_patches": {k: int(len(v)) for k, v in data.splits.items()},
         "n_positive_test_px": int(data.arrays["test"][1].sum()),
         "best_epoch": int(fit.best_epoch),
+        "epochs_run": int(fit.last_epoch + 1),
+        "unconverged": bool(fit.unconverged),
+        "augmented": bool(augment),
         "train_seconds": seconds,
         "bundle_dir": str(Path(fit.bundle_dir)),
     }

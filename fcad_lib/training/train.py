@@ -105,6 +105,14 @@ class TrainConfig:
         Whether the training dataset augments (recorded).
     verbose
         0 = silent, 1 = progress bar (only on a terminal).
+    early_stopping_patience
+        Stop after this many epochs without a better ``monitor`` (``None``: run every epoch).
+        The best epoch's weights are kept either way (checkpoint).
+    reduce_lr_patience
+        Multiply the learning rate by ``reduce_lr_factor`` after this many epochs without a
+        better ``monitor`` (``None``: constant rate, the paper's recipe).
+    reduce_lr_factor
+        Factor of the reduction (0.5 halves the rate).
     """
 
     epochs: int = 150
@@ -117,6 +125,9 @@ class TrainConfig:
     monitor: str = "val_loss"
     augment: bool = True
     verbose: int = 1
+    early_stopping_patience: int | None = None
+    reduce_lr_patience: int | None = None
+    reduce_lr_factor: float = 0.5
 
 
 @dataclass
@@ -157,6 +168,19 @@ class TrainResult:
     def val_scores(self) -> dict[str, float]:
         """The five validation scores at :attr:`threshold`."""
         return self.val_counts.scores()
+
+    @property
+    def last_epoch(self) -> int:
+        """0-based index of the last epoch trained (over resumes too); -1 before any."""
+        return int(self.history["epoch"].max()) if len(self.history) else -1
+
+    @property
+    def unconverged(self) -> bool:
+        """The best epoch is the last one: the monitor was still improving when training ended.
+
+        A longer run (more epochs, or patience for early stopping) might have done better.
+        """
+        return self.best_epoch >= 0 and self.best_epoch == self.last_epoch
 
 
 class TqdmProgress(keras.callbacks.Callback):
@@ -303,6 +327,15 @@ def train_model(
         TqdmProgress(initial_epoch=initial_epoch, verbose=config.verbose),
         keras.callbacks.BackupAndRestore(str(backup_dir)),
     ]
+    mode = _mode(config.monitor)
+    if config.reduce_lr_patience is not None:
+        builtin.insert(0, keras.callbacks.ReduceLROnPlateau(
+            monitor=config.monitor, mode=mode, factor=config.reduce_lr_factor,
+            patience=config.reduce_lr_patience, min_lr=config.learning_rate / 100))
+    if config.early_stopping_patience is not None:
+        # no restore_best_weights: the checkpoint's weights are reloaded below in any case
+        builtin.insert(0, keras.callbacks.EarlyStopping(
+            monitor=config.monitor, mode=mode, patience=config.early_stopping_patience))
     fit = model.fit(
         train_ds,
         validation_data=val_ds,

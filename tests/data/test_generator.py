@@ -11,7 +11,13 @@ import pytest
 import rasterio
 from rasterio.features import rasterize
 
-from fcad_lib.data.generator import LOS_UNIT_ENU, generate_study_area, main, sample_areas_m2
+from fcad_lib.data.generator import (
+    LOS_UNIT_ENU,
+    generate_scene,
+    generate_study_area,
+    main,
+    sample_areas_m2,
+)
 
 SIZE = 160
 RATIO = 0.02
@@ -111,17 +117,21 @@ def test_same_seed_same_area_other_seed_differs(area: dict, tmp_path: Path) -> N
 
 def test_inventory_schema_and_no_overlap(area: dict) -> None:
     inv = area["inventory"]
-    assert {"id", "area_m2", "type", "velocity_mm_per_yr"} <= set(inv.columns)
+    assert {"id", "area_m2", "type", "activity", "velocity_mm_per_yr"} <= set(inv.columns)
     assert inv.crs.to_epsg() == 32647
     assert inv["id"].tolist() == list(range(1, len(inv) + 1))
     assert set(inv["type"]) == {"fresh", "old"}
     np.testing.assert_allclose(inv["area_m2"], inv.geometry.area, rtol=1e-9)
     assert inv.geometry.is_valid.all()
-    geoms = list(inv.geometry)
+    v = inv["velocity_mm_per_yr"]
+    dormant = inv["activity"] == "dormant"
+    assert (v[dormant] == 0).all()
+    assert v[~dormant].min() >= 1 and v.max() <= 300
+    # The true bodies never overlap (the mapped, shifted outlines may touch: label noise).
+    scene = generate_scene(SEED, SIZE, 12.5, RATIO, "EPSG:32647")
+    geoms = [ls.polygon for ls in scene.slides]
     for i, g in enumerate(geoms):
         assert not any(g.intersects(h) for h in geoms[i + 1 :])
-    v = inv["velocity_mm_per_yr"]
-    assert v.min() >= 3 and v.max() <= 180
 
 
 def test_landslide_ratio_and_not_in_water(area: dict) -> None:
@@ -148,13 +158,14 @@ def test_area_distribution_is_heavy_tailed(area: dict) -> None:
     assert slope == pytest.approx(-2.4, abs=0.3)
 
 
-def test_deformation_concentrated_on_landslides(area: dict) -> None:
-    rate = area["arrays"]["deformation_rate"]
-    label, water = area["label"] > 0, area["water"]
-    on = np.nanmedian(np.abs(rate[label]))
-    off = np.nanmedian(np.abs(rate[~label & ~water]))
-    assert on > 2.5 * off
-    assert np.nanpercentile(np.abs(rate[label]), 90) > 8 * off
+def test_deformation_still_helps_on_moving_landslides(area: dict) -> None:
+    # The rate is no label mask (tests/data/test_generator_confounders.py), but moving mapped
+    # landslides still move more than the typical background pixel.
+    rate = np.abs(area["arrays"]["deformation_rate"])
+    inv = area["inventory"]
+    moving = np.isin(area["label"], inv.loc[inv["activity"] != "dormant", "id"].to_numpy())
+    off = np.nanmedian(rate[(area["label"] == 0) & ~area["water"]])
+    assert np.nanmedian(rate[moving]) > 1.5 * off
 
 
 def test_nan_holes(area: dict) -> None:

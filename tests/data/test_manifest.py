@@ -40,12 +40,12 @@ def test_repo_manifest_declares_four_areas() -> None:
     gen = manifest["generated"]
     assert gen.crs == "EPSG:32647" and gen.resolution_m == 12.5
     assert gen.generator.function == "fcad_lib.data.generator:generate_study_area"
-    assert gen.generator.params["size_px"] == 1024
+    assert gen.generator.params["size_px"] == 2048
     assert manifest["generated_quick"].generator.params["landslide_ratio"] == 0.02
     assert {layer.path.parent.name for layer in gen.layers} == {"generated"}
     assert all(layer.sha256 is None for layer in gen.layers)
     balakot = manifest["balakot"]
-    assert balakot.roles == ("dem", "lithology", "inventory")
+    assert balakot.roles == ("dem", "lithology", "landcover", "inventory")
     assert not balakot.has("deformation_rate")
     assert balakot.layer("lithology").resampling == "nearest"
     assert manifest["cadia_insar"].layer("deformation_rate").format == "MintPy-HDF5"

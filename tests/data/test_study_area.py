@@ -30,7 +30,8 @@ def test_small_area_stack(small_area: dict) -> None:
     expected = ["deformation_rate", "elevation", "slope", "aspect", "curvature", "lithology"]
     assert ds.attrs["factors"] == expected
     assert [v for v in ds.data_vars if v in FACTOR_ORDER] == expected
-    assert ds.attrs["missing_roles"] == ["optical_B2", "optical_B3", "optical_B4", "optical_B8"]
+    assert ds.attrs["missing_roles"] == ["optical_B2", "optical_B3", "optical_B4", "optical_B8",
+                                         "landcover"]
     assert ds.attrs["area"] == "small" and ds.attrs["crs"] == "EPSG:32647"
     assert ds.attrs["resolution_m"] == 10.0
     assert ds.rio.crs.to_epsg() == 32647

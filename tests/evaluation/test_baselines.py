@@ -83,3 +83,15 @@ def test_run_baseline_scores_the_test_tiles(name: str, prepared: SimpleNamespace
         assert r["test"]["f1"] > 0.9
     again = run_baseline(name, prepared, spec, run_dir=tmp_path, n_pixels=400)
     assert again["slug"] == r["slug"]
+
+
+def test_resolution_ceiling_of_blocks_and_specks() -> None:
+    from fcad_lib.evaluation.baselines import resolution_ceiling
+
+    big = np.zeros((64, 64))
+    big[16:32, 16:32] = 1  # a 16-pixel landslide: only its edges blur at 1/8 resolution
+    assert resolution_ceiling(big, np.ones_like(big, bool), 8) > 0.9
+    specks = np.zeros((64, 64))
+    specks[3::16, 3::16] = 1  # one-pixel landslides: 1/64 of an 8 x 8 cell, lost in the mean
+    assert resolution_ceiling(specks, np.ones_like(specks, bool), 8) < 0.2
+    assert resolution_ceiling(specks, np.ones_like(specks, bool), 1) == 1.0

@@ -107,6 +107,7 @@ def test_compare_flags_and_flips() -> None:
     assert not any("blocked" in f for f in flags if "unconverged" in f)
     md = comparison_markdown(results, [("Net", "Rule")], by_design=["motion only in landslides"])
     assert "flips" in md and "Net beats Rule" in md and "motion only in landslides" in md
+    assert "best method changes with the split" in md
 
 
 def test_collapsed_and_degenerate_runs_are_named() -> None:

@@ -107,3 +107,34 @@ def test_score_bars_have_error_caps_only_with_several_seeds():
     assert caps and "seeds [0, 1]" in ax2.get_title()
     heights = sorted(round(p.get_height(), 3) for p in ax2.patches)
     assert heights == sorted([0.55, 0.65, 0.45, 0.35])  # means computed by hand
+
+
+def test_area_map_zooms_on_the_largest_mapped_and_predicted_landslides(tmp_path):
+    import geopandas as gpd
+    import rasterio
+    from rasterio.transform import from_origin
+    from shapely.geometry import box
+
+    from fcad_lib.plots import plot_area_map
+
+    path = tmp_path / "probability.tif"
+    prob = np.random.default_rng(0).random((200, 200)).astype("float32")
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=1,
+                       dtype="float32", crs="EPSG:32647", nodata=np.nan,
+                       transform=from_origin(500_000, 4_000_000, 12.5, 12.5)) as dst:
+        dst.write(prob, 1)
+    mapped = gpd.GeoDataFrame(geometry=[box(500_100, 3_998_000, 500_150, 3_998_050),
+                                        box(500_500, 3_998_500, 500_800, 3_998_800)],
+                              crs="EPSG:32647")
+    predicted = gpd.GeoDataFrame(geometry=[box(501_000, 3_999_000, 501_100, 3_999_100)],
+                                 crs="EPSG:32647")
+    fig = plot_area_map(path, predicted, mapped)
+    maps = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert [ax.get_title() for ax in maps] == [
+        "whole area", "zoom: largest mapped landslide", "zoom: largest predicted landslide"]
+    # the first zoom is centred on the 300 m mapped square, not the 50 m one
+    x0, x1 = maps[1].get_xlim()
+    assert x0 < 500_650 < x1 and not x0 < 500_125 < x1
+    assert len([ax for ax in fig.axes if ax.get_label() == "<colorbar>"]) == 1
+    legend = [t.get_text() for t in maps[0].get_legend().get_texts()]
+    assert legend == ["mapped landslide", "predicted polygon"]

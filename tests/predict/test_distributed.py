@@ -23,7 +23,7 @@ def _bundle(path, patch_size=32):
 @pytest.mark.slow
 def test_distributed_equals_sequential_and_resumes(tmp_path):
     bundle, prep = _bundle(tmp_path / "bundle")
-    # 150 x 200 px, tile 32, overlap 8: 7 x 9 tiles; blocks of 2 tile rows x 2 tiles cut both
+    # 150 x 200 px, tile 32, overlap 8: 6 x 8 tiles; blocks of 2 tile rows x 2 tiles cut both
     # axes, so the merge adds overlaps across block borders in rows and columns.
     stack = write_stack(tmp_path / "stack.tif", 150, 200)
     seq = predict_raster(tiny_model(), prep, stack, tmp_path / "seq", overlap=8, batch_size=2,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import rasterio
 from affine import Affine
 
 from fcad_lib.bundle import Preprocessing
+from fcad_lib.errors import FcadDataError
 from fcad_lib.predict.domain import (
     DomainError,
     UnseenCodesAsNodata,
@@ -108,3 +110,16 @@ def test_disjoint_layers_leave_no_valid_pixel(tmp_path):
     bands["B8"][:, 25:] = np.nan
     with pytest.raises(DomainError, match="no pixel has every factor the model needs"):
         check_domain(OPTICAL_PREP, _stack(tmp_path / "s.tif", bands))
+
+
+def test_truncated_stack_is_one_line_naming_it(tmp_path):
+    path = tmp_path / "cut.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=300, height=300, count=2,
+                       dtype="float32", crs="EPSG:32647",
+                       transform=Affine(10, 0, 500_000, 0, -10, 3_000_000)) as dst:
+        dst.write(np.random.default_rng(0).random((2, 300, 300), "float32"))
+        dst.set_band_description(1, "B2")
+        dst.set_band_description(2, "B8")
+    os.truncate(path, path.stat().st_size // 2)
+    with pytest.raises(FcadDataError, match="cut.tif: cannot (open|read) the stack"):
+        check_domain(OPTICAL_PREP, path)

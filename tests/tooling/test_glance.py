@@ -52,3 +52,13 @@ def test_missing_files_are_named(tmp_path):
     # FCADenseNet 0.65 - FC-DenseNet 0.45 = +0.200
     assert "FCADenseNet − FC-DenseNet = +0.200" in summary
     assert glance.missing_markdown(glance.inventory({})).startswith("**No results at all")
+
+
+def test_paper_tables_cover_each_split_present_and_join_baseline_files(tmp_path):
+    frame = _runs()
+    frame[frame["model"] != "threshold rule"].to_csv(tmp_path / "comparison.csv", index=False)
+    frame[frame["model"] == "threshold rule"].to_csv(tmp_path / "baselines.csv", index=False)
+    tables = glance.paper_tables({"here": tmp_path}, "3")
+    assert [h for h, _ in tables] == ["**here, random split**"]  # no blocked rows in the files
+    assert list(tables[0][1].index) == ["FCADenseNet", "FC-DenseNet", "threshold rule"]
+    assert glance.paper_tables({"here": tmp_path}, "4") == []  # no ablation.csv: nothing

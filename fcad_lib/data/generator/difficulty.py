@@ -1,7 +1,7 @@
 """How far one factor alone goes: the best single-factor threshold rule, fitted on half an area.
 
 Issue 8's target for a generated area that is a fair test: no rule "factor >= t", "factor <= t"
-(and "|deformation rate| >= t", and "lithology == unit") fitted on one half of the area reaches a
+(and "abs(deformation rate) >= t", and "lithology == unit") fitted on one half of the area reaches a
 pixel F1 above 0.30 on the other half. The threshold is the F1-optimal cut on the fitting half,
 searched exactly over every distinct value (sorting, cumulative counts). Halves: west / east and
 north / south, each used once for fitting and once for testing.
@@ -9,13 +9,22 @@ north / south, each used once for fitting and once for testing.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["best_threshold", "rule_f1", "threshold_rule_difficulty", "worst_case"]
+from fcad_lib.data.study_area import load_study_area
+
+__all__ = [
+    "best_threshold",
+    "difficulty_markdown",
+    "rule_f1",
+    "threshold_rule_difficulty",
+    "worst_case",
+]
 
 DEFAULT_TARGET_F1 = 0.30
 
@@ -65,7 +74,7 @@ def _rules(name: str, x: np.ndarray) -> dict[str, np.ndarray]:
     """Transformed scores whose ``>= t`` rule is each single-factor rule of ``name``."""
     rules = {f"{name} >= t": x, f"{name} <= t": -x}
     if name == "deformation_rate":
-        rules[f"|{name}| >= t"] = np.abs(x)
+        rules[f"abs({name}) >= t"] = np.abs(x)
     return rules
 
 
@@ -138,3 +147,30 @@ def worst_case(table: pd.DataFrame) -> pd.DataFrame:
     """The best rule of each factor (highest ``test_f1`` over rules and halves), best first."""
     idx = table.groupby("factor")["test_f1"].idxmax()
     return table.loc[idx].sort_values("test_f1", ascending=False, ignore_index=True)
+
+
+def difficulty_markdown(table: pd.DataFrame, target: float = DEFAULT_TARGET_F1) -> str:
+    """Markdown table of :func:`worst_case` and one line saying whether the target holds."""
+    best = worst_case(table)
+    cols = ["factor", "rule", "fit_half", "threshold", "test_precision", "test_recall", "test_f1"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in best[cols].itertuples(index=False):
+        lines.append("| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v)
+                                       for v in row) + " |")
+    top = best.iloc[0]
+    verdict = "meets" if top["test_f1"] <= target else "MISSES"
+    lines.append(f"\nBest single-factor rule: `{top['rule']}` with test F1 {top['test_f1']:.3f} "
+                 f"({verdict} the target F1 <= {target:.2f}).")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m fcad_lib.data.generator.difficulty AREA``: the table of one manifest area."""
+    parser = argparse.ArgumentParser(description="Single-factor threshold-rule difficulty.")
+    parser.add_argument("area", help="study area of data_manifest.yml with an inventory")
+    args = parser.parse_args(argv)
+    print(difficulty_markdown(threshold_rule_difficulty(load_study_area(args.area))))
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ import numpy as np
 from rasterio.transform import Affine
 from scipy import ndimage
 
-from fcad_lib.data.generator.fields import power_law_field, scaled_std
+from fcad_lib.data.generator.fields import power_law_field
 from fcad_lib.data.generator.landslides import Landslide, body_coordinates
 from fcad_lib.data.terrain import aspect_horn, slope_horn
 
@@ -27,54 +27,6 @@ def los_unit_enu(incidence_deg: float, heading_deg: float) -> np.ndarray:
 
 
 LOS_UNIT_ENU = los_unit_enu(INCIDENCE_DEG, HEADING_DEG)
-
-
-def landslide_los_rate(
-    slides: list[Landslide], ids: np.ndarray, transform: Affine, slope: np.ndarray
-) -> np.ndarray:
-    """LOS rate of the landslide bodies (mm/yr): surface-parallel motion along the long axis.
-
-    The speed is ``v (0.3 + 0.7 (1 - r^2))`` with ``r`` the normalised elliptical radius.
-    """
-    los = np.zeros(ids.shape)
-    for i, win in enumerate(ndimage.find_objects(ids)):
-        if win is None:
-            continue
-        ls = slides[i]
-        body = ids[win] == i + 1
-        un, vn = body_coordinates(ls, transform, win)
-        r2 = np.clip(un**2 + vn**2, 0.0, 1.0)
-        dip = np.radians(np.nanmean(slope[win][body]))
-        direction = np.array(
-            [np.sin(ls.azimuth) * np.cos(dip), np.cos(ls.azimuth) * np.cos(dip), -np.sin(dip)]
-        )
-        speed = ls.velocity * (0.3 + 0.7 * (1.0 - r2))
-        los[win] += np.where(body, speed * float(direction @ LOS_UNIT_ENU), 0.0)
-    return los
-
-
-def deformation_rate(
-    rng_atm: np.random.Generator,
-    rng_noise: np.random.Generator,
-    los_slides: np.ndarray,
-    z: np.ndarray,
-    water: np.ndarray,
-    slope: np.ndarray,
-    aspect: np.ndarray,
-    res: float,
-) -> np.ndarray:
-    """Landslides (multilooked) + atmosphere + troposphere + soil creep + noise, mm/yr LOS."""
-    n = z.shape[0]
-    sin_s, cos_s = np.sin(np.radians(slope)), np.cos(np.radians(slope))
-    asp = np.radians(np.nan_to_num(aspect))
-    creep_dir = np.stack([np.sin(asp) * cos_s, np.cos(asp) * cos_s, -sin_s], axis=-1)
-    return (
-        ndimage.gaussian_filter(los_slides, 0.8)
-        + power_law_field(rng_atm, (n, n), 8.0 / 3.0) * scaled_std(2.5, n * res, 8.0 / 3.0)
-        + 2.0e-3 * (z - z[~water].mean())
-        + 1.5 * sin_s * (creep_dir @ LOS_UNIT_ENU)
-        + rng_noise.standard_normal((n, n))
-    )
 
 
 def layover_shadow(z: np.ndarray, res: float) -> np.ndarray:

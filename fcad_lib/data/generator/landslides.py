@@ -149,8 +149,9 @@ def _try_place(
         return None
     st.occupied[fr, fc] = True
     kind = "fresh" if rng.random() < FRESH_FRACTION else "old"
-    velocity = float(np.clip(np.exp(rng.normal(np.log(30.0), 0.7)), 3.0, 180.0))
-    return Landslide(poly, kind, velocity, cx, cy, a, b, az), int(inside.sum())
+    n_px = int(inside.sum())
+    # Speed and activity are drawn later, from their own stream (activity.assign_activity).
+    return Landslide(poly, kind, 0.0, cx, cy, a, b, az, n_px=n_px), n_px
 
 
 def place_landslides(

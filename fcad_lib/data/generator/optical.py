@@ -42,55 +42,6 @@ def land_cover(
     return (1.0 - rock) * veg_raw, rock
 
 
-def landslide_cover(
-    rng: np.random.Generator,
-    slides: list[Landslide],
-    ids: np.ndarray,
-    f_veg: np.ndarray,
-    rock: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vegetation, rock and soil colour after the landslides: fresh bare, old revegetated."""
-    n = ids.shape[0]
-    soil = np.broadcast_to(SOIL, (n, n, 4)).copy()
-    is_fresh = np.array([False] + [ls.kind == "fresh" for ls in slides])
-    fresh_px = is_fresh[ids]
-    old_px = (ids > 0) & ~fresh_px
-    per_slide_veg = np.r_[0.0, rng.uniform(0.03, 0.12, len(slides))]
-    per_slide_keep = np.r_[1.0, rng.uniform(0.85, 0.97, len(slides))]
-    f_veg = np.where(fresh_px, per_slide_veg[ids], f_veg * np.where(old_px, per_slide_keep[ids], 1))
-    rock = np.where(fresh_px, 0.1 * (1.0 - f_veg), rock)
-    soil[fresh_px] = FRESH_DEBRIS
-    return f_veg, rock, soil
-
-
-def reflectance(
-    rng_opt: np.random.Generator,
-    rng_noise: np.random.Generator,
-    cover: tuple[np.ndarray, np.ndarray, np.ndarray],
-    lith: np.ndarray,
-    slope: np.ndarray,
-    aspect: np.ndarray,
-    water: np.ndarray,
-) -> np.ndarray:
-    """``(n, n, 4)`` reflectance B2, B3, B4, B8: mixing, illumination, water, sensor noise."""
-    f_veg, rock, soil = cover
-    n = lith.shape[0]
-    f_soil = np.clip(1.0 - f_veg - rock, 0.0, 1.0)
-    refl = (
-        f_veg[..., None] * VEGETATION
-        + f_soil[..., None] * soil
-        + rock[..., None] * lithology_table(2)[lith]
-    )
-    sin_s, cos_s = np.sin(np.radians(slope)), np.cos(np.radians(slope))
-    asp = np.radians(np.nan_to_num(aspect))
-    sun_zen, sun_az = np.radians(SUN_ZENITH_DEG), np.radians(SUN_AZIMUTH_DEG)
-    cos_i = np.cos(sun_zen) * cos_s + np.sin(sun_zen) * sin_s * np.cos(sun_az - asp)
-    refl *= np.clip(0.65 + 0.35 * cos_i / np.cos(sun_zen), 0.3, 1.5)[..., None]
-    refl[water] = WATER * (1.0 + 0.15 * power_law_field(rng_opt, (n, n), 3.0)[water, None])
-    refl += rng_noise.standard_normal((n, n, 4)) * SENSOR_NOISE
-    return np.clip(refl, 0.0, 1.0)
-
-
 def textured_landslide_cover(
     rng: np.random.Generator,
     slides: list[Landslide],

@@ -61,6 +61,10 @@ class GeneratorParams:
         (self and cast shadows, ``diffuse_fraction`` of skylight). ``cloud_fraction`` and
         ``haze_fraction`` of the scene. ``fresh_vegetation`` (range of the vegetation fraction
         of a fresh landslide) and ``texture_strength`` inside landslides.
+    Scale
+        ``density_scale`` multiplies every area density (bowls, unwrapping patches, bare
+        surfaces): an area whose landslide ratio is inflated k times (``generated_quick``) sets
+        it to k, so that confounders and landslides keep their proportion.
     """
 
     # Landslide activity and inventory.
@@ -77,7 +81,7 @@ class GeneratorParams:
     label_shift_px: float = 2.0
     morphology_amplitude: float = 0.08
     # Non-landslide deformation.
-    consolidation_rate_mm_per_yr: float = 30.0
+    consolidation_rate_mm_per_yr: float = 20.0
     bank_width_m: float = 400.0
     consolidation_max_slope_deg: float = 30.0
     bowls_per_100km2: float = 1.0
@@ -88,7 +92,7 @@ class GeneratorParams:
     baseline_trend_m_per_yr: float = 20.0
     dem_error_m_per_tan_slope: float = 15.0
     orbital_ramp_mm_per_yr_per_km: float = 0.1
-    unwrap_fraction: float = 0.04
+    unwrap_fraction: float = 0.005
     unwrap_patch_m: float = 600.0
     creep_zone_fraction: float = 0.08
     creep_zone_rate_mm_per_yr: float = 6.0
@@ -115,6 +119,8 @@ class GeneratorParams:
     haze_fraction: float = 0.25
     fresh_vegetation: tuple[float, float] = (0.03, 0.35)
     texture_strength: float = 0.5
+    # Scale of every area density above (bowls, unwrapping patches, bare surfaces).
+    density_scale: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("dormant_fraction", "partial_fraction", "unmapped_small_fraction",
@@ -139,6 +145,11 @@ class GeneratorParams:
         if unknown:
             raise ValueError(f"unknown generator confounder parameter(s) {unknown}")
         return cls(**values)
+
+    def density(self, name: str) -> float:
+        """Area density ``name`` times ``density_scale`` (fractions capped at 1)."""
+        value = getattr(self, name) * self.density_scale
+        return min(value, 1.0) if name.endswith("_fraction") else value
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (tuples as lists), e.g. for a GeoTIFF tag or a record."""

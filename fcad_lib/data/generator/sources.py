@@ -60,7 +60,7 @@ def subsidence_bowls(
     n = slope.shape[0]
     rate = np.zeros(slope.shape)
     candidates = np.flatnonzero((slope.ravel() < 20.0) & ~water.ravel())
-    count = _n_events(rng, p.bowls_per_100km2, (n * res / 1000.0) ** 2)
+    count = _n_events(rng, p.density("bowls_per_100km2"), (n * res / 1000.0) ** 2)
     if candidates.size == 0:
         return rate, []
     rows, cols = np.ogrid[0:n, 0:n]
@@ -121,11 +121,12 @@ def unwrapping_errors(
     ``unwrap_fraction`` of the land; each blob gets its own sign and jump date.
     """
     out = np.zeros(land.shape)
-    if p.unwrap_fraction <= 0:
+    fraction = p.density("unwrap_fraction")
+    if fraction <= 0:
         return out
     sigma = p.unwrap_patch_m / res / 4.0
     field = ndimage.gaussian_filter(rng.standard_normal(land.shape), sigma)
-    blobs, count = ndimage.label(field > np.quantile(field[land], 1.0 - p.unwrap_fraction))
+    blobs, count = ndimage.label(field > np.quantile(field[land], 1.0 - fraction))
     jump = SENTINEL1_WAVELENGTH_MM / 2.0
     t0 = rng.uniform(0.15, 0.85, count + 1) * p.span_yr
     sign = rng.choice([-1.0, 1.0], size=count + 1)

@@ -93,13 +93,13 @@ def bare_surfaces(
     px = 1.0 / res
     masks = {
         "quarry": _scatter(rng, land & (slope > 15) & (slope < 40),
-                           count(p.quarries_per_100km2), (60 * px, 180 * px)),
+                           count(p.density("quarries_per_100km2")), (60 * px, 180 * px)),
         "construction": _scatter(rng, land & (slope < 12) & (d_water_m < 1500),
-                                 count(p.construction_per_100km2), (50 * px, 150 * px)),
-        "road": _contour_roads(rng, z, land, count(p.roads_per_100km2), res),
+                                 count(p.density("construction_per_100km2")), (50 * px, 150 * px)),
+        "road": _contour_roads(rng, z, land, count(p.density("roads_per_100km2")), res),
         "river_bar": land & (d_trib_m < p.river_bar_width_m / 2) & (slope < 35)
         & (power_law_field(rng, z.shape, 3.0) > -0.3),
-        "outcrop": _scatter(rng, land & (slope > 35), count(p.outcrops_per_100km2),
+        "outcrop": _scatter(rng, land & (slope > 35), count(p.density("outcrops_per_100km2")),
                             (20 * px, 90 * px)),
     }
     return {k: v & land for k, v in masks.items()}

@@ -8,15 +8,19 @@ atomic_paths`), so a crash never leaves a half-written file under a final name.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
 from rasterio.transform import Affine
 
 from fcad_lib.data.checksums import CHECKSUM_FILE, sha256_file
-from fcad_lib.data.generator.scene import generate_arrays
+from fcad_lib.data.generator.params import GeneratorParams
+from fcad_lib.data.generator.scene import generate_scene
 from fcad_lib.data.geotiff import atomic_paths, tiled_profile
 
 RASTER_FILES = ("deformation_rate", "B2", "B3", "B4", "B8", "dem", "lithology")
@@ -69,6 +73,7 @@ def generate_study_area(
     landslide_ratio: float = 1 / 224,
     crs: str = "EPSG:32647",
     overwrite: bool = False,
+    confounders: Mapping[str, Any] | GeneratorParams | None = None,
 ) -> dict[str, Path]:
     """Generate the synthetic study area and write it to ``out_dir``.
 
@@ -88,6 +93,9 @@ def generate_study_area(
         Projected CRS (metres) of every output.
     overwrite : bool
         Replace existing files; otherwise an existing output raises ``FileExistsError``.
+    confounders : mapping or GeneratorParams, optional
+        Overrides of :class:`~fcad_lib.data.generator.params.GeneratorParams` defaults (the
+        manifest's ``generator: params: confounders:`` block).
 
     Returns
     -------
@@ -108,11 +116,11 @@ def generate_study_area(
         raise ValueError(f"resolution_m must be positive, got {resolution_m}")
     if not 0 < landslide_ratio < 0.2:
         raise ValueError(f"landslide_ratio must be in (0, 0.2), got {landslide_ratio}")
+    params = GeneratorParams.from_mapping(confounders)
     out = Path(out_dir)
     paths = _output_paths(out, overwrite)
-    layers, inventory, transform = generate_arrays(
-        seed, size_px, resolution_m, landslide_ratio, crs
-    )
+    scene = generate_scene(seed, size_px, resolution_m, landslide_ratio, crs, params)
+    layers, inventory, transform = scene.layers, scene.inventory, scene.transform
     out.mkdir(parents=True, exist_ok=True)
     tags = {
         "generator": "fcad_lib.data.generator.generate_study_area",
@@ -120,6 +128,7 @@ def generate_study_area(
         "size_px": str(size_px),
         "resolution_m": str(resolution_m),
         "landslide_ratio": repr(landslide_ratio),
+        "confounders": json.dumps(params.to_dict(), sort_keys=True),
     }
     with atomic_paths(paths) as tmp:
         for name in RASTER_FILES:
@@ -142,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ratio", type=float, default=1 / 224, help="landslide : other land")
     parser.add_argument("--crs", default="EPSG:32647")
     parser.add_argument("--overwrite", action="store_true")
+    parser.add_argument("--confounders", type=json.loads, default=None,
+                        help="JSON object of GeneratorParams overrides")
     args = parser.parse_args(argv)
     paths = generate_study_area(
         args.out_dir,
@@ -151,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         landslide_ratio=args.ratio,
         crs=args.crs,
         overwrite=args.overwrite,
+        confounders=args.confounders,
     )
     for key, path in paths.items():
         print(f"{key}: {path}")

@@ -1,0 +1,184 @@
+"""Segmentation on a real inventory (Balakot): test-tile probability maps, objects, summary.
+
+The Balakot stack (BGR-EGHA/LSAT-TestData; inventory of Torizin et al. 2017, Nat Hazards
+89:757) has terrain, lithology and land cover but no optical and no InSAR layer, so it asks
+what terrain alone can do. The comparison itself is notebook 05's machinery
+(:mod:`fcad_lib.training.experiments`, :mod:`fcad_lib.evaluation.baselines`); this module adds
+what notebook 09 needs beyond it: a probability mosaic of the test tiles, the landslide objects
+predicted there matched to the inventory by size class, and the computed plain statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.figure import Figure
+from rasterio import features
+from rasterio.windows import Window
+from rasterio.windows import transform as window_transform
+
+from fcad_lib.evaluation.objects import match_objects, object_scores, restrict_to
+
+__all__ = [
+    "BALAKOT_COLUMNS",
+    "balakot_frame",
+    "plot_valley",
+    "probability_mosaic",
+    "terrain_statement",
+    "objects_in_region",
+    "valley_window",
+]
+
+BALAKOT_COLUMNS = ("model", "split", "seed", "pre", "rec", "f1", "kappa", "miou", "ap",
+                   "threshold", "best_epoch", "epochs_run")
+
+
+def balakot_frame(results: Sequence[dict[str, Any]], labels: Sequence[str]) -> pd.DataFrame:
+    """One row per run with :data:`BALAKOT_COLUMNS` (``ap`` NaN where a run has none)."""
+    rows = [{
+        "model": label, "split": r["spec"]["split"], "seed": r["spec"]["seed"],
+        **{k: r["test"].get(k, r.get(k, np.nan)) for k in ("pre", "rec", "f1", "kappa", "miou",
+                                                             "ap")},
+        "threshold": r["threshold"], "best_epoch": r.get("best_epoch"),
+        "epochs_run": r.get("epochs_run"),
+    } for r, label in zip(results, labels, strict=True)]
+    return pd.DataFrame(rows, columns=list(BALAKOT_COLUMNS))
+
+
+def probability_mosaic(result: dict[str, Any], data: Any, shape: tuple[int, int],
+                       split: str = "test", batch_size: int = 8) -> np.ndarray:
+    """A trained network's probability on one split's patches, placed on the stack grid.
+
+    Parameters
+    ----------
+    result : dict
+        :func:`fcad_lib.training.experiments.run_experiment` output (its ``bundle_dir``).
+    data : PreparedData
+        The patches it was trained and tested on.
+    shape : (int, int)
+        ``(height, width)`` of the stack.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, NaN outside the split's patches and on invalid pixels.
+    """
+    from fcad_lib.bundle import load_bundle
+    from fcad_lib.evaluation.inference import predict_patches
+
+    model, prep = load_bundle(result["bundle_dir"])
+    idx = data.splits[split]
+    prob = predict_patches(model, prep.normalizer, data.patches, idx, batch_size=batch_size)
+    out = np.full(shape, np.nan, dtype=np.float32)
+    size = prob.shape[1]
+    for p, k in zip(prob, idx, strict=True):
+        r, c = data.patches.origins[k]
+        valid = np.asarray(data.patches.valid[k]).reshape(size, size) > 0
+        out[r:r + size, c:c + size] = np.where(valid, p, np.nan)
+    return out
+
+
+def objects_in_region(prob: np.ndarray, threshold: float, transform: Any, crs: Any,
+                 inventory: gpd.GeoDataFrame, region: Any) -> pd.DataFrame:
+    """Object-level detection by size class inside ``region`` (e.g. the test footprint).
+
+    Connected pixels with ``prob >= threshold`` become polygons; they and the inventory are
+    clipped to ``region`` and matched (:func:`fcad_lib.evaluation.objects.match_objects`).
+    """
+    mask = np.nan_to_num(prob, nan=0.0) >= threshold
+    geoms = [shapely.geometry.shape(g) for g, v in
+             features.shapes(mask.astype(np.uint8), mask=mask, transform=transform) if v == 1]
+    predicted = gpd.GeoDataFrame(geometry=geoms, crs=crs)
+    reference = restrict_to(inventory.to_crs(crs), region)
+    return object_scores(match_objects(restrict_to(predicted, region), reference))
+
+
+def valley_window(label: np.ndarray, prob: np.ndarray, size: int = 160) -> Window:
+    """The ``size`` x ``size`` window of scored pixels holding the most inventory pixels."""
+    from scipy import ndimage
+
+    scored = np.isfinite(prob)
+    weight = (label > 0) & scored
+    dense = ndimage.uniform_filter(weight.astype(np.float32), size, mode="constant")
+    dense[ndimage.uniform_filter(scored.astype(np.float32), size, mode="constant") < 0.5] = -1
+    r, c = np.unravel_index(np.argmax(dense), dense.shape)
+    h, w = label.shape
+    r0 = int(np.clip(r - size // 2, 0, max(0, h - size)))
+    c0 = int(np.clip(c - size // 2, 0, max(0, w - size)))
+    return Window(c0, r0, min(size, w), min(size, h))
+
+
+def plot_valley(prob: np.ndarray, elevation: np.ndarray, transform: Any,
+                inventory: gpd.GeoDataFrame, window: Window, title: str = "") -> Figure:
+    """Probability over a hillshade-free elevation backdrop, mapped landslides outlined."""
+    rows, cols = window.toslices()
+    win_t = window_transform(window, transform)
+    h, w = prob[rows, cols].shape
+    extent = (win_t.c, win_t.c + w * win_t.a, win_t.f + h * win_t.e, win_t.f)
+    fig, ax = plt.subplots(figsize=(7, 6), layout="constrained")
+    ax.imshow(elevation[rows, cols], cmap="Greys_r", extent=extent)
+    im = ax.imshow(prob[rows, cols], cmap="magma", vmin=0, vmax=1, alpha=0.75, extent=extent)
+    clip = shapely.box(extent[0], extent[2], extent[1], extent[3])
+    inv = inventory[inventory.intersects(clip)]
+    inv.boundary.plot(ax=ax, color="cyan", lw=0.8)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="landslide probability")
+    ax.set_title(title or "test-tile probability, mapped landslides in cyan", fontsize=10)
+    ax.set_xlabel("easting (m)")
+    ax.set_ylabel("northing (m)")
+    return fig
+
+
+def terrain_statement(frame: pd.DataFrame, objects: pd.DataFrame, prevalence: float,
+                      best_network: str) -> str:
+    """What terrain, lithology and land cover alone can and cannot do here, as Markdown.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        :func:`balakot_frame` rows of every method.
+    objects : pandas.DataFrame
+        :func:`objects_in_region` of the best network (index: size classes and ``all``).
+    prevalence : float
+        Landslide share of the valid test pixels (the AP of a random ranking).
+    best_network : str
+        Its label.
+    """
+    mean = frame.groupby(["split", "model"])[["f1", "ap"]].mean()
+    lines = []
+    for split in frame["split"].unique():
+        m = mean.loc[split]
+        top = m["f1"].idxmax()
+        lines.append(f"{split} split: best mean F1 {m.loc[top, 'f1']:.3f} ({top}), AP "
+                     f"{m['ap'].min():.3f}..{m['ap'].max():.3f} against {prevalence:.3f} for a "
+                     f"random ranking ({m['ap'].max() / prevalence:.1f} x at best)")
+    blocked = mean.loc["blocked"] if "blocked" in mean.index.get_level_values(0) else mean
+    below = sorted({f"{model} ({split})" for (split, model), ap in mean["ap"].items()
+                    if not ap > prevalence})
+    can = ("**What terrain can do here**: rank slopes. "
+           + ("Every method's mean average precision is above the landslide share, so "
+              if not below else
+              f"Most methods' average precision is above the landslide share (not: "
+              f"{', '.join(below)}), so ")
+           + "elevation, slope, aspect, curvature, lithology and land cover do carry information "
+           "on where landslides are. " + "; ".join(lines) + ".")
+    det = objects.loc["all"]
+    by_size = ", ".join(
+        f"{c} {objects.loc[c, 'detection_rate']:.2f} of {int(objects.loc[c, 'n_reference'])}"
+        for c in objects.index if c != "all" and objects.loc[c, "n_reference"] > 0)
+    cannot = (
+        f"**What it cannot do**: delineate them. Mean F1 stays at or below "
+        f"{blocked['f1'].max():.3f} on the blocked split; on its test tiles {best_network} "
+        f"detects {int(det['n_detected'])} of {int(det['n_reference'])} mapped landslides "
+        f"(by size: {by_size}) with {int(det['n_false_alarms'])} false alarms among "
+        f"{int(det['n_predicted'])} predicted objects. Without an image of the surface (optical "
+        "bands) or of its motion (InSAR), a landslide scar and an intact slope of the same "
+        "steepness, rock and cover look the same: terrain gives susceptibility, not a map of "
+        "landslides."
+    )
+    return can + "\n\n" + cannot
