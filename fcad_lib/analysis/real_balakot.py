@@ -135,7 +135,7 @@ def plot_valley(prob: np.ndarray, elevation: np.ndarray, transform: Any,
 
 
 def terrain_statement(frame: pd.DataFrame, objects: pd.DataFrame, prevalence: float,
-                      best_network: str) -> str:
+                      best_network: str, networks: Sequence[str] = ()) -> str:
     """What terrain, lithology and land cover alone can and cannot do here, as Markdown.
 
     Parameters
@@ -148,6 +148,8 @@ def terrain_statement(frame: pd.DataFrame, objects: pd.DataFrame, prevalence: fl
         Landslide share of the valid test pixels (the AP of a random ranking).
     best_network : str
         Its label.
+    networks : sequence of str
+        Labels of the networks (the other rows are baselines), to compare the two kinds.
     """
     mean = frame.groupby(["split", "model"])[["f1", "ap"]].mean()
     lines = []
@@ -167,6 +169,14 @@ def terrain_statement(frame: pd.DataFrame, objects: pd.DataFrame, prevalence: fl
               f"{', '.join(below)}), so ")
            + "elevation, slope, aspect, curvature, lithology and land cover do carry information "
            "on where landslides are. " + "; ".join(lines) + ".")
+    nets = [m for m in networks if m in set(frame["model"])]
+    if nets:
+        ap = frame.groupby("model")["ap"].mean()
+        others = ap.drop(nets)
+        can += (f" Over both splits the best network's mean AP is {ap[nets].max():.3f} "
+                f"({ap[nets].idxmax()}, {ap[nets].max() / prevalence:.1f} x the share)"
+                + (f", the best baseline's {others.max():.3f} ({others.idxmax()})"
+                   if len(others) else "") + ".")
     det = objects.loc["all"]
     by_size = ", ".join(
         f"{c} {objects.loc[c, 'detection_rate']:.2f} of {int(objects.loc[c, 'n_reference'])}"

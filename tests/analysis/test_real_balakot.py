@@ -63,3 +63,6 @@ def test_terrain_statement_is_computed():
     assert "not: rule (random)" in text  # its AP 0.011 is below the prevalence 0.012
     assert "detects 3 of 10" in text and "small 0.00 of 4" in text
     assert "0.150" in text  # best blocked F1
+    text = terrain_statement(frame, objects, 0.012, "FCN", networks=["FCN"])
+    assert "best network's mean AP is 0.045 (FCN, 3.8 x" in text  # (0.05 + 0.04) / 2
+    assert "best baseline's 0.015 (rule)" in text  # (0.011 + 0.02) / 2 = 0.01549999...
