@@ -170,6 +170,23 @@ def save_bundle(
     return out
 
 
+def check_bundle_files(bundle_dir: str | PathLike[str]) -> Path:
+    """The bundle folder as a ``Path``, once it holds the model and its preprocessing.
+
+    Raises
+    ------
+    MissingFileError
+        (a ``FileNotFoundError``) naming the missing folder or file.
+    """
+    bundle = Path(bundle_dir)
+    if not bundle.is_dir():
+        raise MissingFileError(bundle, "model bundle folder does not exist")
+    for name in (MODEL_FILE, PREPROCESSING_FILE):
+        if not (bundle / name).is_file():
+            raise MissingFileError(bundle / name, f"model bundle {bundle} has no {name}")
+    return bundle
+
+
 def load_bundle(bundle_dir: str | PathLike[str],
                 preprocessing_cls: Any = None) -> tuple[Any, Any]:
     """Read a bundle written by :func:`fcad_lib.training.train.train_model`.
@@ -191,12 +208,7 @@ def load_bundle(bundle_dir: str | PathLike[str],
     MissingFileError
         (a ``FileNotFoundError``) naming the missing folder or file.
     """
-    bundle = Path(bundle_dir)
-    if not bundle.is_dir():
-        raise MissingFileError(bundle, "model bundle folder does not exist")
-    for name in (MODEL_FILE, PREPROCESSING_FILE):
-        if not (bundle / name).is_file():
-            raise MissingFileError(bundle / name, f"model bundle {bundle} has no {name}")
+    bundle = check_bundle_files(bundle_dir)
     # Keras (and TensorFlow, seconds to import) only when a model is read: the rest of this
     # module serves code that never runs a network. fcad_lib.models registers the custom layers.
     import keras

@@ -9,10 +9,12 @@ that the generated data contain by design).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 import pandas as pd
 
+from fcad_lib.data.generator.params import GeneratorParams
 from fcad_lib.evaluation.stats import (
     Comparison,
     compare,
@@ -144,10 +146,6 @@ def design_effects(params: Any) -> list[str]:
     """
     if params is None:
         return []
-    from dataclasses import fields
-
-    from fcad_lib.data.generator.params import GeneratorParams
-
     if not isinstance(params, GeneratorParams):
         # the manifest block also holds the grid (seed, size, CRS) and may nest the confounders
         params = {**params, **dict(params.get("confounders") or {})}

@@ -21,6 +21,8 @@ from typing import Any
 import keras
 import pandas as pd
 
+from fcad_lib.models.fcdensenet import FCDenseNetConfig
+
 
 def count_params(model: keras.Model) -> int:
     """Number of parameters (trainable and non-trainable, e.g. BatchNorm moving statistics)."""
@@ -166,8 +168,6 @@ def complexity_summary(table: pd.DataFrame, variant_table: pd.DataFrame,
     patch_size : int
         Patch side the FLOPs refer to.
     """
-    from fcad_lib.models.fcdensenet import FCDenseNetConfig
-
     fc, fca = table.loc["FC-DenseNet"], table.loc["FCADenseNet"]
     paper, jegou = (variant_table.loc[f"FC-DenseNet ({v})"] for v in ("paper", "Jégou"))
     variant = "the paper" if FCDenseNetConfig.from_name(model_config).is_paper_variant \

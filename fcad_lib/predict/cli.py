@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fcad_lib.bundle import MODEL_FILE, PREPROCESSING_FILE, Preprocessing
+from fcad_lib.bundle import PREPROCESSING_FILE, Preprocessing, check_bundle_files, load_bundle
 from fcad_lib.data.manifest import StudyArea, get_area
 from fcad_lib.data.stack_build import build_factor_stack
 from fcad_lib.data.stack_io import open_factor_stack
@@ -43,12 +43,7 @@ class DomainWarning(UserWarning):
 
 def read_preprocessing(bundle_dir: str | os.PathLike[str]) -> Preprocessing:
     """The bundle's preprocessing, read without Keras; ``MissingFileError`` for a bad bundle."""
-    bundle = Path(bundle_dir)
-    if not bundle.is_dir():
-        raise MissingFileError(bundle, "model bundle folder does not exist")
-    for name in (MODEL_FILE, PREPROCESSING_FILE):
-        if not (bundle / name).is_file():
-            raise MissingFileError(bundle / name, f"model bundle {bundle} has no {name}")
+    bundle = check_bundle_files(bundle_dir)
     try:
         return Preprocessing.from_json(bundle / PREPROCESSING_FILE)
     except (ValueError, TypeError) as exc:
@@ -58,8 +53,6 @@ def read_preprocessing(bundle_dir: str | os.PathLike[str]) -> Preprocessing:
 
 def load_model(bundle_dir: str | os.PathLike[str]) -> Any:
     """The bundle's Keras model (imports TensorFlow: call it last)."""
-    from fcad_lib.bundle import load_bundle
-
     return load_bundle(bundle_dir)[0]
 
 
