@@ -37,13 +37,13 @@ from rasterio.windows import Window
 from shapely.geometry import box
 
 from fcad_lib.data import terrain
+from fcad_lib.data.generated import ensure_generated
 from fcad_lib.data.geotiff import atomic_path, tiled_profile
 from fcad_lib.data.grid import Grid, target_grid, warp_scale
 from fcad_lib.data.manifest import (
     Layer,
     Manifest,
     StudyArea,
-    ensure_generated,
     get_area,
     verify_area,
 )

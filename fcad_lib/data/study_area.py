@@ -15,12 +15,12 @@ import numpy as np
 import xarray as xr
 
 from fcad_lib.data import terrain
+from fcad_lib.data.generated import ensure_generated
 from fcad_lib.data.grid import Grid, rasterize_inventory, reproject_to_grid, target_grid
 from fcad_lib.data.manifest import (
     Layer,
     Manifest,
     StudyArea,
-    ensure_generated,
     get_area,
     verify_area,
 )

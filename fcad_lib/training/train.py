@@ -48,7 +48,6 @@ __all__ = [
     "TrainResult",
     "TqdmProgress",
     "load_bundle",  # re-exported: the bundle contract lives in fcad_lib.bundle
-    "plot_learning_curves",
     "set_reproducible",
     "train_model",
 ]
@@ -379,40 +378,3 @@ def train_model(
     return TrainResult(history=history, bundle_dir=out, threshold=threshold,
                        best_epoch=best_epoch, val_counts=val_counts,
                        initial_epoch=initial_epoch, epochs_run=epochs_run, model=model)
-
-
-def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | None = None) -> Any:
-    """Training and validation loss per epoch, with the best epoch marked.
-
-    Parameters
-    ----------
-    history
-        :attr:`TrainResult.history` or ``pandas.read_csv("history.csv")``.
-    ax
-        Axes to draw into; a new figure otherwise.
-    title
-        Axes title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
-    else:
-        fig = ax.figure
-    epoch = history["epoch"] + 1  # 1-based on the axis, as people count epochs
-    for col, label in (("loss", "training"), ("val_loss", "validation")):
-        if col in history:
-            ax.plot(epoch, history[col], marker="o", ms=3, label=label)
-    if "val_loss" in history and history["val_loss"].notna().any():
-        best = history["val_loss"].idxmin()
-        ax.axvline(epoch[best], color="0.6", ls="--", lw=1, label=f"best epoch {epoch[best]}")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    if title:
-        ax.set_title(title)
-    ax.legend(frameon=False)
-    return fig

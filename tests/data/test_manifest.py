@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fcad_lib.data.generated import ensure_generated
 from fcad_lib.data.manifest import (
     CHECKSUM_FILE,
     DEFAULT_MANIFEST,
-    ensure_generated,
     get_area,
     load_manifest,
     sha256_file,
@@ -198,7 +198,7 @@ def test_ensure_generated_bad_function(tmp_path: Path) -> None:
 def test_reseed_moves_generated_files_and_keeps_the_manifest_area(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fcad_lib.data.manifest import reseed
+    from fcad_lib.data.generated import reseed
 
     path = _one_layer_manifest(
         tmp_path, _layer("gen/dem.tif", None),
@@ -215,7 +215,7 @@ def test_reseed_moves_generated_files_and_keeps_the_manifest_area(
 
 
 def test_reseed_refuses_real_areas(tmp_path: Path) -> None:
-    from fcad_lib.data.manifest import reseed
+    from fcad_lib.data.generated import reseed
 
     area = load_manifest(_one_layer_manifest(tmp_path, _layer("dem.tif", "0" * 64)))["a"]
     with pytest.raises(ManifestError, match="not generated"):

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from fcad_lib.bundle import Preprocessing, load_bundle
 from fcad_lib.evaluation import metrics
+from fcad_lib.plots import plot_learning_curves
 from fcad_lib.training import train
 
 SIZE, CHANNELS = 16, 3
@@ -88,7 +89,7 @@ def test_train_writes_bundle_and_round_trips(tmp_path):
         direct.update(yb.numpy(), loaded.predict_on_batch(xb), result.threshold, wb.numpy())
     assert direct == result.val_counts
 
-    fig = train.plot_learning_curves(result.history)
+    fig = plot_learning_curves(result.history)
     assert len(fig.axes[0].lines) >= 2
 
 
