@@ -14,7 +14,8 @@ PROFILE_SCOPE = {
     "quick": (
         "that every step runs end to end and writes its files",
         "how good the architectures are: tiny models, a few hundred optimiser steps, one small "
-        "generated area and one seed (no spread, so no difference is significant)",
+        "generated area and one seed (intervals cover test tiles only, not the spread over "
+        "seeds)",
     ),
     "default": (
         "how the methods rank on the full generated area, with the spread over seeds and "
