@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.data.manifest import load_manifest
 from fcad_lib.errors import FcadDataError, ManifestError
 
@@ -77,9 +78,8 @@ def append_to_manifest(entry: Mapping[str, Any], manifest: str | os.PathLike[str
     else:
         new_text = yaml.safe_dump({**raw, "areas": {**raw["areas"], **entry}}, sort_keys=False,
                                   width=100)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(new_text)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(new_text)
     try:
         load_manifest(path)[name]
     except FcadDataError:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from fcad_lib.data.manifest import sha256_file
+from fcad_lib.data.checksums import sha256_file
+from fcad_lib.data.geotiff import atomic_path
 
 
 def fingerprint(model: Any, stack_path: Path, **params: Any) -> str:
@@ -53,14 +53,11 @@ def load_checkpoint(partial: Path, fingerprint: str) -> tuple[int, np.ndarray | 
 def save_checkpoint(partial: Path, fingerprint: str, done: int, carry: np.ndarray) -> None:
     """Save carry under a per-strip name, then point the JSON at it (both atomic)."""
     name = f"carry_{done:06d}.npy"
-    tmp = partial / f".{name}.tmp"
-    with open(tmp, "wb") as f:
-        np.save(f, carry)
-    os.replace(tmp, partial / name)
-    tmp_json = partial / ".checkpoint.json.tmp"
-    tmp_json.write_text(json.dumps({"fingerprint": fingerprint, "strips_done": done,
-                                    "carry": name}))
-    os.replace(tmp_json, partial / "checkpoint.json")
+    with atomic_path(partial / name) as tmp:
+        np.save(tmp, carry)
+    with atomic_path(partial / "checkpoint.json") as tmp:
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "strips_done": done,
+                                   "carry": name}))
     for old in partial.glob("carry_*.npy"):
         if old.name != name:
             old.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
+from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.data.stack_io import open_factor_stack
 from fcad_lib.predict.output import (
     GDAL_CACHE_MB,
@@ -49,9 +50,8 @@ def _dask_block(
             psum[a:b] += p
             wsum[a:b] += w
             valid[a:b] = v
-    tmp = block_file.with_name(block_file.name + ".tmp.npz")
-    np.savez(tmp, psum=psum, wsum=wsum, valid=valid, r_start=r_start)
-    os.replace(tmp, block_file)
+    with atomic_path(block_file) as tmp:
+        np.savez(tmp, psum=psum, wsum=wsum, valid=valid, r_start=r_start)
     return block_file
 
 

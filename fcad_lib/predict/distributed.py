@@ -27,6 +27,7 @@ import numpy as np
 import rasterio
 
 from fcad_lib.bundle import MODEL_FILE, PREPROCESSING_FILE, Preprocessing, load_bundle
+from fcad_lib.data.checksums import sha256_file
 from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.data.stack_io import open_factor_stack
 from fcad_lib.predict.output import (
@@ -96,9 +97,9 @@ def work_folder(out_dir: Path, bundle_dir: Path, stack_path: Path, **params: Any
     h = hashlib.sha256()
     for name in (MODEL_FILE, PREPROCESSING_FILE):
         h.update((Path(bundle_dir) / name).read_bytes())
-    st = Path(stack_path).stat()
-    h.update(json.dumps([str(Path(stack_path).resolve()), st.st_size, st.st_mtime_ns, params],
-                        sort_keys=True, default=str).encode())
+    # the stack by its content, as the sequential checkpoint does: a touched or copied stack
+    # still resumes, a rewritten one with other values never does
+    h.update(json.dumps([sha256_file(stack_path), params], sort_keys=True, default=str).encode())
     return Path(out_dir) / PARTIAL / h.hexdigest()[:16]
 
 
