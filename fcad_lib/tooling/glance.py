@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from fcad_lib.tooling.pipeline import ROOT
-
-PUBLISHED_DIR = ROOT / "results" / "default"
+from fcad_lib.tooling.pipeline import PROFILES_FILE
+from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
 
 #: File name -> (what it holds, the column that names a row, the paper's table key).
 TABLES = {
@@ -32,10 +31,34 @@ def result_sources(run_dir: str | Path, profile: str,
     """Folders holding results, by the label shown to the reader (existing folders only)."""
     out = {}
     if Path(published_dir).is_dir():
-        out["published (default profile)"] = Path(published_dir)
+        # a default-profile build publishes after its notebooks: these are the previous run's
+        when = ", previous run" if profile == "default" else ""
+        out[f"published (default profile{when})"] = Path(published_dir)
     if Path(run_dir).is_dir() and Path(run_dir).resolve() != Path(published_dir).resolve():
         out[f"this build ({profile} profile)"] = Path(run_dir)
     return out
+
+
+def published_markdown(profile: str, published_dir: Path = PUBLISHED_DIR,
+                       profiles_file: Path = PROFILES_FILE) -> str:
+    """The published tables' provenance in one paragraph, saying **STALE** if the profile changed.
+
+    Parameters
+    ----------
+    profile : str
+        Profile that built this book (``default``: the published tables are the previous run's).
+    published_dir, profiles_file : Path
+        ``results/default`` and the profiles file it is checked against.
+
+    Returns
+    -------
+    str
+        Markdown; a ``{warning}`` block when the tables are stale or partial.
+    """
+    status = published_status(published_dir, profiles_file, previous_run=profile == "default")
+    if status.exists and (status.stale or not status.complete):
+        return f":::{{warning}}\n{status.banner}\n:::"
+    return status.banner
 
 
 def inventory(sources: dict[str, Path]) -> pd.DataFrame:

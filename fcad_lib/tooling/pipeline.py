@@ -7,6 +7,11 @@ are written to ``book/executed/``, where ``_toc.yml`` points, and prepared for r
 (:mod:`fcad_lib.tooling.pages`: parameter cells hidden, a title per area for extra runs, a
 "What's next" section); the book itself is built with Jupyter Book 1.x with execution off, so
 the pages show exactly what papermill computed.
+
+With ``--publish`` (the default for the ``default`` profile; ``--no-publish`` turns it off) the
+run's tables and its provenance (commit, profile hash, start, end, wall seconds per notebook,
+machine) are written to ``results/<profile>/`` by :mod:`fcad_lib.tooling.publish`; a run with
+``--only`` is published too, marked ``complete: false``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +174,10 @@ def build_book() -> Path:
     return ROOT / "_build" / "html" / "index.html"
 
 
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: execute the notebooks of a profile and build the book."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -178,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="data manifest of the areas (default: data_manifest.yml)")
     parser.add_argument("--no-book", action="store_true", help="execute notebooks only")
     parser.add_argument("--book-only", action="store_true", help="build the book only")
+    parser.add_argument("--publish", action="store_true",
+                        help="write results/<profile>/ (tables + provenance.json) after the "
+                             "notebooks; on by default for the default profile")
+    parser.add_argument("--no-publish", action="store_true",
+                        help="do not write results/<profile>/, even for the default profile")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # Kernels inherit this: TensorFlow's C++ start-up chatter stays out of the pages.
@@ -186,7 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         # Kernels inherit it: every load_manifest() in the notebooks reads this manifest.
         os.environ["FCAD_MANIFEST"] = str(args.manifest.resolve())
 
+    published = None
     if not args.book_only:
+        from fcad_lib.tooling import publish
+
+        git = publish.git_state()  # the code that runs, before any file is written
+        started, t0 = _utc_now(), time.perf_counter()
         runs = plan_runs(args.profile, args.only, args.run_dir)
         timings = {}
         for i, run in enumerate(runs, 1):
@@ -194,12 +214,25 @@ def main(argv: list[str] | None = None) -> int:
                      run.output.relative_to(ROOT))
             timings[run.output.name] = execute(run)
             log.info("      done in %.0f s", timings[run.output.name])
+        wall = time.perf_counter() - t0
+        log.info("%d notebooks in %.0f s", len(runs), wall)
+        if (args.publish or args.profile == "default") and not args.no_publish:
+            results = ROOT / "results" / args.profile
+            run_dir = ROOT / (args.run_dir or Path("runs") / args.profile)
+            publish.publish(run_dir, results, args.profile,
+                            started=started, finished=_utc_now(), wall_seconds=wall,
+                            notebook_seconds=timings, complete=not args.only, git=git)
+            log.info("Published to %s", results.relative_to(ROOT))
+            published = results
     if not args.no_book:
         # idempotent: pages executed earlier (--book-only) get the same preparation
         for run in plan_runs(args.profile, args.only, args.run_dir):
             if run.output.exists():
                 prepare_output(run)
+        t_book = time.perf_counter()
         index = build_book()
+        if published is not None:
+            publish.record_book_seconds(published, time.perf_counter() - t_book)
         print(f"The book is at {index}")
     return 0
 

@@ -34,12 +34,17 @@ from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
 from fcad_lib.jsonio import dumps
 from fcad_lib.models import build_model
 from fcad_lib.training import train
+from fcad_lib.training.reuse import ModelPool
 
 log = logging.getLogger(__name__)
+
+#: Compiled models of this process, one per architecture and input shape: each is traced once.
+MODEL_POOL = ModelPool()
 
 # The factor groups live in fcad_lib.factors; re-exported here for the notebooks.
 __all__ = [
     "FACTOR_GROUPS",
+    "MODEL_POOL",
     "OPTICAL",
     "PAPER_TABLE3",
     "PAPER_TABLE4",
@@ -319,8 +324,12 @@ def run_experiment(
                                   augment=False, seed=spec.seed)
     steps = spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
     n_channels = len(data.preprocessing.channels)
-    model = build_model(spec.model, (spec.patch_size, spec.patch_size, n_channels),
-                        config=spec.model_config)
+    # built after set_reproducible: the initial weights are this seed's; the pool then lends
+    # the already traced model of this architecture, holding these weights
+    model = MODEL_POOL.adopt(
+        (spec.model, spec.model_config, spec.patch_size, n_channels),
+        build_model(spec.model, (spec.patch_size, spec.patch_size, n_channels),
+                    config=spec.model_config))
     config = train.TrainConfig(
         epochs=spec.epochs, steps_per_epoch=steps, batch_size=spec.batch_size,
         learning_rate=spec.learning_rate, loss=spec.loss, seed=spec.seed, verbose=verbose,
@@ -371,13 +380,18 @@ def run_experiment(
 
 
 def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.DataFrame:
-    """One row per experiment: spec columns + the five scores of ``which`` + threshold."""
+    """One row per experiment: spec columns, the scores of ``which``, threshold, epochs.
+
+    ``best_epoch`` (0-based) and ``epochs_run`` are empty for the non-learned baselines.
+    """
     rows = []
     for r in results:
         spec = r["spec"]
         rows.append({
             "model": spec["model"], "tag": spec["tag"], "split": spec["split"],
             "seed": spec["seed"], "threshold": r["threshold"], **r[which],
+            # networks only (baselines do not train by epochs): empty for a baseline
+            "best_epoch": r.get("best_epoch"), "epochs_run": r.get("epochs_run"),
         })
     return pd.DataFrame(rows)
 

@@ -62,3 +62,30 @@ def test_paper_tables_cover_each_split_present_and_join_baseline_files(tmp_path)
     assert [h for h, _ in tables] == ["**here, random split**"]  # no blocked rows in the files
     assert list(tables[0][1].index) == ["FCADenseNet", "FC-DenseNet", "threshold rule"]
     assert glance.paper_tables({"here": tmp_path}, "4") == []  # no ablation.csv: nothing
+
+
+def test_published_markdown_warns_when_the_profile_changed(tmp_path):
+    import json
+
+    import yaml
+
+    from fcad_lib.tooling.pipeline import PROFILES_FILE, load_profile
+    from fcad_lib.tooling.publish import NO_RESULTS, profile_hash
+
+    assert glance.published_markdown("quick", tmp_path / "nope") == NO_RESULTS
+    prov = {"profile": "default", "profile_sha256": profile_hash(load_profile("default")),
+            "git_commit": "abc123", "finished": "2026-11-25T11:52:00+00:00",
+            "wall_seconds": 4000, "cpu_count": 2, "complete": True}
+    (tmp_path / "provenance.json").write_text(json.dumps(prov))
+    text = glance.published_markdown("default", tmp_path)
+    assert "previous run" in text and "1:07 (h:mm)" in text
+    assert "STALE" not in text and not text.startswith(":::")
+    profiles = yaml.safe_load(PROFILES_FILE.read_text())
+    profiles["default"]["parameters"]["seeds"] = [0]
+    edited = tmp_path / "profiles.yml"
+    edited.write_text(yaml.safe_dump(profiles))
+    text = glance.published_markdown("quick", tmp_path, edited)
+    assert text.startswith(":::{warning}") and "**STALE:**" in text
+    assert "previous run" not in text
+    sources = glance.result_sources(tmp_path / "runs", "default", published_dir=tmp_path)
+    assert list(sources) == ["published (default profile, previous run)"]
