@@ -52,3 +52,30 @@ def test_distributed_equals_sequential_and_resumes(tmp_path):
     prob, ref = read(res.probability), read(seq.probability)
     assert np.nanmax(np.abs(prob[:48, :48])) == 0  # rows and columns 48.. are shared
     np.testing.assert_array_equal(prob[56:, 56:], ref[56:, 56:])
+
+
+def test_block_folder_is_keyed_by_content_not_file_times(tmp_path):
+    """Touched or copied inputs keep the key (resume); other values or settings change it."""
+    import os
+    import shutil
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "model.keras").write_bytes(b"weights")
+    (bundle / "preprocessing.json").write_text("{}")
+    stack = tmp_path / "stack.tif"
+    stack.write_bytes(b"stack values")
+    key = work_folder(tmp_path / "out", bundle, stack, tile=32, overlap=8)
+
+    os.utime(stack, (1, 1))  # a touched stack: same content, same blocks
+    copy = tmp_path / "copy.tif"
+    shutil.copy(stack, copy)
+    assert work_folder(tmp_path / "out", bundle, stack, tile=32, overlap=8) == key
+    assert work_folder(tmp_path / "out", bundle, copy, tile=32, overlap=8) == key
+
+    stack.write_bytes(b"other values")  # rewritten with other values: never reused
+    assert work_folder(tmp_path / "out", bundle, stack, tile=32, overlap=8) != key
+    stack.write_bytes(b"stack values")
+    assert work_folder(tmp_path / "out", bundle, stack, tile=32, overlap=16) != key
+    (bundle / "model.keras").write_bytes(b"retrained")
+    assert work_folder(tmp_path / "out", bundle, stack, tile=32, overlap=8) != key
