@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,7 @@ def plot_area_map(
                                     linestyle="--" if n else "-")
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
-        ax.set_title(title)
+        ax.set_title(title if n == 0 else textwrap.fill(title, 20))  # a zoom is narrow
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel("")  # geopandas labels the axes with the CRS units; the scale bar says it

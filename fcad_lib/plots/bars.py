@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
@@ -55,6 +57,10 @@ def plot_score_bars(
         note = f"one run per bar (seed {seeds[0] if seeds else '?'}): no spread to show"
     ax.set_ylabel(f"{metric.upper() if len(metric) <= 3 else metric} (test split)")
     ax.set_xlabel("")
+    # long group names ("Threshold rule (RS-DR)") wrapped, so that neighbouring labels never touch
+    width = max(6, int(70 / max(1, len(mean))))
+    ax.set_xticks(range(len(mean)))
+    ax.set_xticklabels([textwrap.fill(str(g), width, break_long_words=False) for g in mean.index])
     ax.set_ylim(0, 1)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(title=hue, loc="upper left", bbox_to_anchor=(1.0, 1.0))

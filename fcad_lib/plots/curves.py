@@ -7,9 +7,12 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from fcad_lib.plots.style import book_style
+
 __all__ = ["plot_learning_curves"]
 
 
+@book_style
 def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | None = None) -> Any:
     """Training and validation loss per epoch, with the best epoch marked.
 
@@ -27,7 +30,7 @@ def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | Non
     matplotlib.figure.Figure
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
     else:
         fig = ax.figure
     epoch = history["epoch"] + 1  # 1-based on the axis, as people count epochs

@@ -2,12 +2,61 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from fcad_lib.plots.style import book_style
+
+__all__ = ["draw_correlation_triangle", "plot_correlation_heatmap"]
+
+
+def draw_correlation_triangle(ax: Any, mat: pd.DataFrame, annot_size: float = 12,
+                              cbar: bool = True, decimals: int = 2, square: bool = True) -> Any:
+    """Draw the annotated lower triangle of a correlation matrix on ``ax``.
+
+    The upper triangle repeats the lower one and the diagonal is 1 by definition, so both are
+    left blank; the first row and the last column, empty once they are, are cropped.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axis to draw on.
+    mat : pandas.DataFrame
+        Square correlation matrix with factor names as index and columns.
+    annot_size : float
+        Font size of the numbers in the cells, in points.
+    cbar : bool
+        Draw a colour bar beside ``ax`` (set False to share one colour bar between panels).
+    decimals : int
+        Decimals of the numbers in the cells.
+    square : bool
+        Square cells; False lets them stretch to the axis (wider than tall fills a wide page).
+
+    Returns
+    -------
+    matplotlib.collections.QuadMesh
+        The cells, for a shared colour bar (``fig.colorbar(mesh, ax=axes)``).
+    """
+    import seaborn as sns
+
+    n = len(mat)
+    mask = np.triu(np.ones((n, n), dtype=bool))  # diagonal and above
+    text = np.vectorize(lambda v: f"{v:.{decimals}f}")(mat.to_numpy(dtype=float))
+    text[text == f"-{0:.{decimals}f}"] = f"{0:.{decimals}f}"  # no "-0.00"
+    sns.heatmap(mat, mask=mask, ax=ax, annot=text, fmt="", cmap="RdBu_r", vmin=-1,
+                vmax=1, square=square, linewidths=0.5, annot_kws={"size": annot_size}, cbar=cbar,
+                cbar_kws={"shrink": 0.75, "label": "correlation coefficient"})
+    # the first row and last column of the lower triangle are empty: drop their labels
+    ax.set_yticks(np.arange(1, n) + 0.5, list(mat.index)[1:], rotation=0)
+    ax.set_xticks(np.arange(n - 1) + 0.5, list(mat.columns)[:-1], rotation=45, ha="right",
+                  rotation_mode="anchor")
+    ax.set_xlim(0, n - 1)
+    ax.set_ylim(n, 1)
+    return ax.collections[0]
 
 
 @book_style
@@ -28,19 +77,9 @@ def plot_correlation_heatmap(mat: pd.DataFrame, title: str = "") -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    import seaborn as sns
-
     n = len(mat)
-    mask = np.triu(np.ones((n, n), dtype=bool))  # diagonal and above
     size = max(6.0, 0.75 * n + 2.5)
     fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
-    sns.heatmap(mat, mask=mask, ax=ax, annot=True, fmt=".2f", cmap="RdBu_r", vmin=-1, vmax=1,
-                square=True, linewidths=0.5, annot_kws={"size": 12},
-                cbar_kws={"shrink": 0.75, "label": "correlation coefficient"})
-    # the first row and last column of the lower triangle are empty: drop their labels
-    ax.set_yticks(ax.get_yticks()[1:], list(mat.index)[1:], rotation=0)
-    ax.set_xticks(ax.get_xticks()[:-1], list(mat.columns)[:-1], rotation=45, ha="right")
-    ax.set_xlim(0, n - 1)
-    ax.set_ylim(n, 1)
+    draw_correlation_triangle(ax, mat, annot_size=12)
     ax.set_title(title)
     return fig

@@ -2,7 +2,8 @@
 
 Names come from what the data provider ships beside the raster: a GDAL raster attribute table or
 category list in ``<raster>.aux.xml`` (Balakot's land cover), or the attribute table of a vector
-layer with the same stem (Balakot's ``Geology.shp``: ``unit`` -> ``Formation``).
+layer with the same stem (Balakot's ``Geology.shp``: ``unit`` -> ``Formation``). The generated
+areas' lithology units are named by the generator (``LITHOLOGY_UNITS``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ VECTOR_NAME_COLUMNS = (("unit", "Formation"), ("unit", "Name"), ("code", "name")
 
 #: Roles drawn as classes.
 CLASS_ROLES = ("lithology", "landcover", "land_cover")
+
+#: Generated areas whose generator is this module get their lithology names from it.
+GENERATOR_MODULE = "fcad_lib.data.generator"
 
 
 def names_from_aux_xml(path: str | Path) -> dict[int, str]:
@@ -97,4 +101,12 @@ def class_names_for_area(study_area: Any) -> dict[str, dict[int, str]]:
             names = class_names(layer.path)
             if names:
                 out[layer.role] = names
+    generator = getattr(study_area, "generator", None)
+    if (generator is not None and "lithology" not in out
+            and generator.function.startswith(GENERATOR_MODULE)
+            and any(layer.role == "lithology" for layer in study_area.layers)):
+        # a generated area's units are named by the generator itself, not by a sidecar file
+        from fcad_lib.data.generator.relief import LITHOLOGY_UNITS
+
+        out["lithology"] = {code: unit[0] for code, unit in LITHOLOGY_UNITS.items()}
     return out

@@ -32,14 +32,15 @@ BOOK_RC = {
 }
 
 # Colour maps per factor, chosen so that the quantity reads at a glance: diverging for the signed
-# LOS rate, cyclic for aspect, and no `terrain` (its low end is water blue, so valleys looked wet).
+# LOS rate, cyclic for aspect, and no blue at the low end of elevation (valleys must not look wet):
+# elevation uses the land part of `terrain` only (green lowlands -> brown -> white peaks).
 FACTOR_CMAPS = {
     "deformation_rate": "RdBu",
     "B2": "Blues_r",
     "B3": "Greens_r",
     "B4": "Reds_r",
     "B8": "Greys_r",
-    "elevation": "cividis",
+    "elevation": "terrain_land",
     "slope": "YlOrBr",
     "aspect": "twilight",
     "curvature": "PuOr",
@@ -51,6 +52,10 @@ DEFORMATION_PERCENTILE = 99.8
 
 #: Factors whose values are class codes: drawn with one colour per class and a named legend.
 CATEGORICAL_FACTORS = ("lithology", "landcover", "land_cover")
+
+#: Class names that mean open water (the first such class is drawn blue). Not "river": Balakot's
+#: "Bare ground (river beds, terraces)" is land.
+WATER_WORDS = ("water", "lake", "reservoir")
 
 
 def book_style(func: F) -> F:
@@ -130,19 +135,29 @@ def range_note(values: np.ndarray, extend: str, fmt: str = "{:+.1f}") -> str:
     return f" (data {fmt.format(finite.min())} … {fmt.format(finite.max())})".replace("-", "−")
 
 
+def _terrain_land() -> Colormap:
+    """``terrain`` without its blue (water) quarter: green lowlands, brown slopes, white peaks."""
+    colours = plt.get_cmap("terrain")(np.linspace(0.25, 1.0, 256))
+    return ListedColormap(colours, name="terrain_land")
+
+
 def factor_cmap(name: str) -> Colormap:
     """The colour map of a factor, with masked (NaN) pixels light grey, never a value."""
-    return plt.get_cmap(FACTOR_CMAPS.get(name, "viridis")).with_extremes(bad="0.85")
+    cmap_name = FACTOR_CMAPS.get(name, "viridis")
+    cmap = _terrain_land() if cmap_name == "terrain_land" else plt.get_cmap(cmap_name)
+    return cmap.with_extremes(bad="0.85")
 
 
 def class_colours(n: int) -> list[tuple[float, float, float, float]]:
     """``n`` distinct colours: tab20's ten strong hues first, then their light partners.
 
-    Above 20 classes, colours are spread evenly over ``gist_ncar`` (some become similar).
+    Blue comes last among the strong hues, so that the first class (often valley-floor deposits)
+    is not drawn in the colour of water. Above 20 classes, colours are spread evenly over
+    ``gist_ncar`` (some become similar).
     """
     if n <= 20:
         tab = plt.get_cmap("tab20").colors
-        return [tab[i] for i in (*range(0, 20, 2), *range(1, 20, 2))][:n]
+        return [tab[i] for i in (*range(2, 20, 2), 0, *range(3, 20, 2), 1)][:n]
     return [plt.get_cmap("gist_ncar")(v) for v in np.linspace(0.05, 0.95, n)]
 
 
@@ -175,7 +190,17 @@ def categorical(
     codes = np.unique(values[finite]).astype(int)
     index = np.full(values.shape, np.nan, dtype="float32")
     index[finite] = np.searchsorted(codes, values[finite].astype(int))
-    cmap = ListedColormap(class_colours(max(1, codes.size))).with_extremes(bad="0.85")
+    colours = class_colours(max(1, codes.size))
+    water = plt.get_cmap("tab20").colors[0]
+    for k, c in enumerate(codes):  # a class that is water keeps the blue, wherever it sorts
+        if any(w in str(names.get(int(c), "")).lower() for w in WATER_WORDS):
+            if water in colours:
+                j = colours.index(water)
+                colours[k], colours[j] = colours[j], colours[k]
+            else:
+                colours[k] = water
+            break
+    cmap = ListedColormap(colours).with_extremes(bad="0.85")
     norm = BoundaryNorm(np.arange(-0.5, max(1, codes.size) + 0.5), cmap.N)
     labels = []
     for c in codes:

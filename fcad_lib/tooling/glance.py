@@ -140,6 +140,31 @@ def real_data_files(sources: dict[str, Path]) -> dict[str, Path]:
     return out
 
 
+#: Columns that name a row of a real-data result file, in the order they are grouped by.
+REAL_DATA_KEYS = ("label_set", "split", "model", "group", "factors")
+#: Score columns averaged over seeds or folds.
+REAL_DATA_SCORES = ("pre", "rec", "f1", "kappa", "miou", "ap")
+
+
+def real_data_table(path: str | Path) -> pd.DataFrame:
+    """A real-data result file as the reader sees it, every row of it.
+
+    A file of single runs (a ``seed`` or ``fold`` column beside the scores: ``balakot.csv``,
+    ``hk_deformation_ablation.csv``) becomes one row per method and split, mean ± std over the
+    runs (:func:`fcad_lib.training.experiments.summary_table`); any other file (object counts,
+    gains) is shown whole.
+    """
+    from fcad_lib.training.experiments import summary_table
+
+    frame = pd.read_csv(path)
+    scores = [c for c in REAL_DATA_SCORES if c in frame]
+    by = [c for c in REAL_DATA_KEYS if c in frame]
+    for run, count in (("seed", "seeds"), ("fold", "folds")):
+        if run in frame and scores and by:
+            return summary_table(frame, by, scores).rename(columns={"seeds": count})
+    return frame
+
+
 def missing_markdown(table: pd.DataFrame) -> str:
     """One sentence naming the expected files that no source has, or that every one is there."""
     if table.empty:

@@ -11,13 +11,18 @@ copy in ``book/executed/``:
   margin, about 1070 px at a 1400 px window), so that the figure's text is not shrunk away;
 - a notebook run once more on another area (``extra_runs``) gets a title naming that area, so the
   sidebar does not list three identical titles;
-- a notebook without a "What's next" section gets one pointing to the next page.
+- a caption that a figure's cell displayed with :func:`fcad_lib.tooling.display.figure_caption`
+  becomes the cell's ``mystnb.figure`` caption (a numbered figure; the text output goes);
+- a notebook without a "What's next" section gets one pointing to the next page, and an existing
+  one followed by other sections (References, say) is moved to the end: every page ends with it.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from fcad_lib.tooling.display import CAPTION_KEY
 
 #: Short names of the manifest's areas for titles; others are shown by their manifest name.
 AREA_TITLES = {
@@ -93,6 +98,60 @@ def _markdown_only(cell: Any) -> bool:
         and "text/markdown" in o.get("data", {}) for o in outputs)
 
 
+def move_caption(cell: Any) -> str | None:
+    """Turn a code cell's caption output (:func:`~fcad_lib.tooling.display.figure_caption`) into
+    its ``mystnb.figure`` caption; the figure is named ``fig-<cell id>`` unless it has a name.
+
+    Returns
+    -------
+    str or None
+        The caption, or None when the cell displayed none.
+    """
+    outputs = cell.get("outputs", [])
+    captions = [o for o in outputs if (o.get("metadata") or {}).get(CAPTION_KEY)]
+    if not captions:
+        return None
+    data = captions[-1].get("data", {}).get("text/markdown", "")
+    text = "".join(data) if isinstance(data, list) else str(data)
+    figure = cell.setdefault("metadata", {}).setdefault("mystnb", {}).setdefault("figure", {})
+    figure["caption"] = text.strip()
+    figure.setdefault("name", f"fig-{cell.get('id') or 'unnamed'}")
+    cell["outputs"] = [o for o in outputs if not (o.get("metadata") or {}).get(CAPTION_KEY)]
+    return figure["caption"]
+
+
+def whats_next_last(nb: Any) -> None:
+    """Move the "What's next" section to the end of the notebook when anything follows it.
+
+    The section runs from its heading to the next heading of the same or a higher level; what
+    else its Markdown cell holds (a References section, say) stays where it was.
+    """
+    import nbformat
+
+    cells = nb["cells"]
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "markdown":
+            continue
+        src = "".join(cell["source"])
+        m = WHATS_NEXT.search(src)
+        if not m:
+            continue
+        level = len(src[m.start():]) - len(src[m.start():].lstrip("#"))
+        following = re.compile(rf"^#{{1,{level}}}\s", re.MULTILINE).search(src, m.end())
+        end = following.start() if following else len(src)
+        before, section, after = src[:m.start()].strip(), src[m.start():end].strip(), \
+            src[end:].strip()
+        if not after and i == len(cells) - 1:
+            return
+        rest = "\n\n".join(part for part in (before, after) if part)
+        if rest:
+            cell["source"] = rest
+            cells.append(nbformat.v4.new_markdown_cell(section))
+        else:
+            cells.append(cells.pop(i))
+        return
+
+
 def notebook_title(nb: Any) -> str | None:
     """The first ``# `` heading of a notebook, without the hashes."""
     for cell in nb["cells"]:
@@ -140,6 +199,7 @@ def prepare_for_readers(nb: Any, title: str | None = None,
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue
+        move_caption(cell)
         if any(t in _tags(cell) for t in HIDDEN_CELL_TAGS):
             _add_tag(cell, "remove-cell")
         elif _markdown_only(cell):
@@ -148,6 +208,7 @@ def prepare_for_readers(nb: Any, title: str | None = None,
             _add_tag(cell, "full-width")
     if title:
         set_title(nb, title)
+    whats_next_last(nb)
     has_next = any(c["cell_type"] == "markdown" and WHATS_NEXT.search("".join(c["source"]))
                    for c in nb["cells"])
     if next_page and not has_next:

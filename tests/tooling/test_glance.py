@@ -89,3 +89,18 @@ def test_published_markdown_warns_when_the_profile_changed(tmp_path):
     assert "previous run" not in text
     sources = glance.result_sources(tmp_path / "runs", "default", published_dir=tmp_path)
     assert list(sources) == ["published (default profile, previous run)"]
+
+
+def test_real_data_files_of_single_runs_are_summarised_over_runs(tmp_path):
+    _runs().to_csv(tmp_path / "balakot.csv", index=False)
+    table = glance.real_data_table(tmp_path / "balakot.csv")
+    assert list(table.index.names) == ["split", "model"] and len(table) == 3
+    assert table.loc[("random", "FCADenseNet"), "f1"] == "0.6500 ± 0.0707"
+    assert table.loc[("random", "FCADenseNet"), "seeds"] == 2
+    folds = _runs().rename(columns={"seed": "fold"})
+    folds.to_csv(tmp_path / "hk_x.csv", index=False)
+    assert "folds" in glance.real_data_table(tmp_path / "hk_x.csv").columns
+    objects = pd.DataFrame({"size_class": ["small", "all"], "n_reference": [3, 5]})
+    objects.to_csv(tmp_path / "balakot_objects.csv", index=False)
+    pd.testing.assert_frame_equal(glance.real_data_table(tmp_path / "balakot_objects.csv"),
+                                  objects)

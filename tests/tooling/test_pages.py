@@ -6,6 +6,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from fcad_lib.tooling import pages, pipeline
 from fcad_lib.tooling.banner import profile_banner
 from fcad_lib.tooling.device import describe_devices
+from fcad_lib.tooling.display import CAPTION_KEY
 
 
 def _executed() -> nbformat.NotebookNode:
@@ -39,6 +40,37 @@ def test_extra_runs_get_their_own_title_and_a_whats_next_once():
     n = len(nb.cells)
     pages.prepare_for_readers(nb, next_page=("02_factor_analysis", "02 · Factors"))
     assert len(nb.cells) == n  # idempotent: --book-only prepares pages again
+
+
+def test_a_computed_caption_becomes_the_figure_caption():
+    image = new_output("display_data", data={"image/png": "AAAA"})
+    caption = new_output("display_data", data={"text/markdown": "Fig text, 3 seeds.",
+                                               "text/plain": "<md>"},
+                         metadata={CAPTION_KEY: True})
+    nb = new_notebook(cells=[new_code_cell("plot()", outputs=[image, caption])])
+    nb.cells[0]["id"] = "bars"
+    pages.prepare_for_readers(nb)
+    cell = nb.cells[0]
+    assert cell.metadata["mystnb"]["figure"] == {"caption": "Fig text, 3 seeds.",
+                                                 "name": "fig-bars"}
+    assert len(cell.outputs) == 1 and "image/png" in cell.outputs[0]["data"]
+    assert cell.metadata["tags"] == ["full-width"]  # not taken for a Markdown-only cell
+    pages.prepare_for_readers(nb)
+    assert cell.metadata["mystnb"]["figure"]["caption"] == "Fig text, 3 seeds."
+
+
+def test_whats_next_ends_the_page_after_the_references():
+    nb = _executed()
+    nb.cells.append(new_markdown_cell(
+        "## What's next\n- `02` goes on.\n\n## References\n- Li et al. (2024)."))
+    nb.cells.append(new_code_cell("x = 1"))
+    pages.prepare_for_readers(nb, next_page=("02_factor_analysis", "02 · Factors"))
+    assert nb.cells[-1].source == "## What's next\n- `02` goes on."
+    assert nb.cells[-3].source == "## References\n- Li et al. (2024)."
+    assert sum("What's next" in c.source for c in nb.cells) == 1
+    n = len(nb.cells)
+    pages.prepare_for_readers(nb, next_page=("02_factor_analysis", "02 · Factors"))
+    assert len(nb.cells) == n and nb.cells[-1].source == "## What's next\n- `02` goes on."
 
 
 def test_the_quick_plan_gives_every_extra_run_a_unique_title():
