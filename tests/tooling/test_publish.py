@@ -176,6 +176,30 @@ def test_committed_results_match_the_schema_and_profiles_yml():
         "rerun the default profile or restore its settings")
 
 
+#: Library code that decides the published numbers. Presentation (plots, pages, notebook
+#: markdown) may change after a published run; these may not.
+RESULT_CODE = ("fcad_lib/training", "fcad_lib/evaluation", "fcad_lib/samples", "fcad_lib/models",
+               "fcad_lib/data", ":(exclude)fcad_lib/data/generator/figure.py", "profiles.yml",
+               "data_manifest.yml")
+
+
+@needs_results
+def test_published_run_used_the_result_code_of_this_checkout():
+    """The code that computed results/default/ is the code here (else the results are stale)."""
+    import subprocess
+
+    commit = json.loads((publish.PUBLISHED_DIR / "provenance.json").read_text())["git_commit"]
+    known = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"],
+                           cwd=pipeline.ROOT, capture_output=True)
+    if known.returncode != 0:
+        pytest.skip(f"commit {commit[:8]} of the published run is not in this clone's history")
+    changed = subprocess.run(["git", "diff", "--name-only", commit, "--", *RESULT_CODE],
+                             cwd=pipeline.ROOT, capture_output=True, text=True, check=True)
+    assert not changed.stdout.strip(), (
+        f"result code changed since the published run ({commit[:8]}): "
+        f"{changed.stdout.split()}; rerun the default profile")
+
+
 #: Numbers with 3+ decimals that pages state and that are not results: the paper's Table 3/4,
 #: generator constants (book/generated_area.md), timings (book/scaling.md) and example outputs of
 #: the command-line tools (book/how_to_run.md). A collision with a published F1 is chance.
