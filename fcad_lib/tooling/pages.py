@@ -176,7 +176,8 @@ def set_title(nb: Any, title: str) -> None:
 
 
 def prepare_for_readers(nb: Any, title: str | None = None,
-                        next_page: tuple[str, str] | None = None) -> Any:
+                        next_page: tuple[str, str] | None = None,
+                        label_suffix: str | None = None) -> Any:
     """Tag an executed notebook's cells for Jupyter Book and give it its title and "What's next".
 
     Parameters
@@ -188,6 +189,9 @@ def prepare_for_readers(nb: Any, title: str | None = None,
     next_page : tuple of str, optional
         ``(document name, title)`` of the next page, for a "What's next" section when the
         notebook has none.
+    label_suffix : str, optional
+        Appended to every figure name (``fig-x`` -> ``fig-x-balakot``): the copies of one
+        notebook run on other areas would otherwise define the same labels twice.
 
     Returns
     -------
@@ -206,6 +210,10 @@ def prepare_for_readers(nb: Any, title: str | None = None,
             _add_tag(cell, "remove-input")
         if any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
             _add_tag(cell, "full-width")
+        figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+        if label_suffix and figure.get("name") and not figure["name"].endswith(
+                f"-{label_suffix}"):
+            figure["name"] = f"{figure['name']}-{label_suffix}"
     if title:
         set_title(nb, title)
     whats_next_last(nb)

@@ -101,3 +101,18 @@ def test_device_line_names_the_gpu_or_says_cpu_only():
     cpu = describe_devices("tensorflow", "2.21.0", [], 2, True)
     assert "CPU only (2 cores" in cpu and "sees no GPU" in cpu
     assert "sees no GPU" not in describe_devices("tensorflow", "2.21.0", [], 2, False)
+
+
+def test_extra_run_copies_get_their_own_figure_labels():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("fig")
+    cell.metadata["mystnb"] = {"figure": {"name": "fig-factor-maps", "caption": "Maps."}}
+    nb.cells.append(cell)
+    pages.prepare_for_readers(nb, label_suffix="balakot")
+    pages.prepare_for_readers(nb, label_suffix="balakot")  # idempotent (--book-only re-runs)
+    assert cell.metadata["mystnb"]["figure"]["name"] == "fig-factor-maps-balakot"
+    other = nbformat.v4.new_notebook()
+    other.cells.append(nbformat.v4.new_code_cell("fig"))
+    pages.prepare_for_readers(other)  # the notebook's own page keeps its labels
