@@ -191,6 +191,32 @@ def _split_line(frame: pd.DataFrame, by: str, split: str, a: str, b: str) -> str
     return line
 
 
+def _baseline_line(frame: pd.DataFrame, split: str) -> str | None:
+    """Best network against best non-learned baseline (means over seeds) on one split."""
+    from fcad_lib.models import DISPLAY_NAMES
+
+    means = frame[frame["split"] == split].groupby("model")["f1"].mean()
+    nets = means[means.index.isin(DISPLAY_NAMES.values())]
+    base = means[~means.index.isin(DISPLAY_NAMES.values())]
+    if nets.empty or base.empty:
+        return None
+    word = "above" if nets.max() > base.max() else "below"
+    return (f"{split} split: best network {nets.idxmax()} (F1 {nets.max():.3f}) is {word} the "
+            f"best non-learned baseline {base.idxmax()} ({base.max():.3f})")
+
+
+def _still_improving(frame: pd.DataFrame) -> str | None:
+    """How many network runs had their best validation epoch last (still improving)."""
+    if not {"best_epoch", "epochs_run"} <= set(frame.columns):
+        return None
+    runs = frame.dropna(subset=["best_epoch", "epochs_run"])
+    if runs.empty:
+        return None
+    last = int((runs["best_epoch"] == runs["epochs_run"] - 1).sum())
+    return (f"{last} of {len(runs)} network runs had their best validation epoch last (still "
+            "improving when they stopped)")
+
+
 def glance_summary(sources: dict[str, Path]) -> str:
     """Markdown: per source, the best model and the two differences the paper is about.
 
@@ -204,6 +230,9 @@ def glance_summary(sources: dict[str, Path]) -> str:
             frame = pd.read_csv(folder / "comparison.csv")
             parts += [s for split in ("random", "blocked") if (s := _split_line(
                 frame, "model", split, "FCADenseNet", "FC-DenseNet"))]
+            parts += [s for split in ("random", "blocked") if (s := _baseline_line(frame, split))]
+            if (s := _still_improving(frame)):
+                parts.append(s)
         if (folder / "ablation.csv").exists():
             frame = pd.read_csv(folder / "ablation.csv")
             parts += [f"ablation, {s}" for split in ("random", "blocked") if (s := _split_line(

@@ -104,3 +104,22 @@ def test_real_data_files_of_single_runs_are_summarised_over_runs(tmp_path):
     objects.to_csv(tmp_path / "balakot_objects.csv", index=False)
     pd.testing.assert_frame_equal(glance.real_data_table(tmp_path / "balakot_objects.csv"),
                                   objects)
+
+
+def test_summary_names_networks_below_the_baselines_and_still_improving_runs(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "model": ["FCADenseNet", "FCADenseNet", "Threshold rule", "Threshold rule"],
+        "split": ["random"] * 4, "seed": [0, 1, 0, 1], "f1": [0.05, 0.07, 0.10, 0.12],
+        "best_epoch": [3, 1, None, None], "epochs_run": [4, 4, None, None]})
+    folder = tmp_path / "pub"
+    folder.mkdir()
+    frame.to_csv(folder / "comparison.csv", index=False)
+    text = glance.glance_summary({"published": folder})
+    assert ("best network FCADenseNet (F1 0.060) is below the best non-learned baseline "
+            "Threshold rule (0.110)") in text
+    assert "1 of 2 network runs had their best validation epoch last" in text
+    frame.loc[0, "f1"] = 0.30  # now the network's mean (0.185) is above the rule's (0.110)
+    frame.to_csv(folder / "comparison.csv", index=False)
+    assert "is above the best non-learned baseline" in glance.glance_summary({"published": folder})
