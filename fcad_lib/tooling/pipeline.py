@@ -163,7 +163,7 @@ def prepare_output(run: NotebookRun) -> None:
 
     nb = nbformat.read(run.output, as_version=4)
     # an extra run's copy is named <notebook>_<suffix>: its figure labels get the suffix
-    suffix = run.output.stem.removeprefix(run.notebook.stem).lstrip("_") or None
+    suffix = run.output.stem.removeprefix(run.notebook.stem).strip("_").replace("_", "-") or None
     pages.prepare_for_readers(nb, title=run.title, next_page=run.next_page, label_suffix=suffix)
     nbformat.write(nb, run.output)
 
