@@ -10,6 +10,10 @@ A network earns its place only by beating what a simpler method does on the same
   ``HistGradientBoostingClassifier`` on the same channels, pixel by pixel (no spatial context),
   fitted on a subsample of the training pixels with balanced class weights; its probability
   threshold is chosen on the validation pixels, as the networks' is.
+* **contextual gradient boosting** (``context_gbt``): the same classifier on multi-scale context
+  features of the z-scored channels (:mod:`fcad_lib.evaluation.context`): each channel smoothed
+  at three scales plus its local standard deviation. It shows how much of the networks' gain
+  smoothed neighbourhoods alone give.
 
 :func:`run_baseline` scores either on the **test patches of a prepared split**
 (:class:`fcad_lib.training.experiments.PreparedData`) with :mod:`fcad_lib.evaluation.metrics`
@@ -39,15 +43,17 @@ __all__ = [
     "BASELINE_NAMES",
     "ThresholdRule",
     "fit_pixel_gbt",
+    "context_pixels",
     "fit_threshold_rule",
     "resolution_ceiling",
     "run_baseline",
 ]
 
-BASELINE_NAMES: tuple[str, ...] = ("threshold_rule", "pixel_gbt")
+BASELINE_NAMES: tuple[str, ...] = ("threshold_rule", "pixel_gbt", "context_gbt")
 BASELINE_DISPLAY_NAMES: dict[str, str] = {
     "threshold_rule": "Threshold rule",
     "pixel_gbt": "Pixel GBT",
+    "context_gbt": "Context GBT",
 }
 #: Factors whose absolute value is also tried by the threshold rule.
 ABSOLUTE_FACTORS: tuple[str, ...] = ("deformation_rate",)
@@ -161,6 +167,17 @@ def pixels(data: Any, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, sub.y[..., 0][keep] > 0, tile
 
 
+def context_pixels(data: Any, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`pixels`, with the context features of the z-scored patches as ``x``."""
+    from fcad_lib.evaluation.context import context_features
+
+    x, y, w = data.arrays[split]
+    keep = w[..., 0] > 0
+    feats = context_features(x)[keep]
+    tile = np.broadcast_to(np.arange(len(x))[:, None, None], keep.shape)[keep]
+    return feats, y[..., 0][keep] > 0, tile
+
+
 def fit_pixel_gbt(x: np.ndarray, positive: np.ndarray, n_pixels: int = 20000,
                   seed: int = 0) -> Any:
     """Per-pixel ``HistGradientBoostingClassifier`` on a random subsample of pixels.
@@ -210,7 +227,7 @@ def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = N
     Parameters
     ----------
     name : str
-        ``"threshold_rule"`` or ``"pixel_gbt"``.
+        ``"threshold_rule"``, ``"pixel_gbt"`` or ``"context_gbt"``.
     data : PreparedData
         Patches and splits of the networks' experiment (same test tiles).
     spec : ExperimentSpec or dict
@@ -231,7 +248,7 @@ def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = N
     """
     if name not in BASELINE_NAMES:
         raise ValueError(f"unknown baseline {name!r}; choose one of {BASELINE_NAMES}")
-    extra = {"n_pixels": n_pixels} if name == "pixel_gbt" else {}
+    extra = {"n_pixels": n_pixels} if name != "threshold_rule" else {}
     spec_d = _spec_dict(spec, name, extra)
     digest = hashlib.sha1(json.dumps(spec_d, sort_keys=True).encode()).hexdigest()[:8]
     slug = f"{name}_{spec_d['split']}_seed{spec_d['seed']}_{digest}"
@@ -243,7 +260,9 @@ def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = N
 
     t0 = time.perf_counter()
     channels = list(data.patches.channels)
-    x_te, y_te, _ = pixels(data, "test")
+    # the contextual GBT reads z-scored context features; the others the raw values
+    split_pixels = context_pixels if name == "context_gbt" else pixels
+    x_te, y_te, _ = split_pixels(data, "test")
     extra_out: dict[str, Any] = {}
     if name == "threshold_rule":
         x_tr, y_tr = (np.concatenate(v) for v in zip(pixels(data, "train")[:2],
@@ -255,9 +274,9 @@ def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = N
         threshold, pred_05 = rule.threshold, pred_te
         extra_out["rule"] = {**asdict(rule), "text": rule.describe()}
     else:
-        x_tr, y_tr, _ = pixels(data, "train")
+        x_tr, y_tr, _ = split_pixels(data, "train")
         clf = fit_pixel_gbt(x_tr, y_tr, n_pixels=n_pixels, seed=int(spec_d["seed"]))
-        x_va, y_va, _ = pixels(data, "val")
+        x_va, y_va, _ = split_pixels(data, "val")
         sweep = ThresholdSweep().update(y_va, clf.predict_proba(x_va)[:, 1])
         threshold = sweep.best_threshold("f1")
         val = sweep.counts_at(threshold).scores()

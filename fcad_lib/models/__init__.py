@@ -10,8 +10,16 @@ landslide probability (sigmoid).
   ``"103"``, ``"tiny"``; keyword arguments named like a config field (``growth_rate=...``) override
   that field, the others go to the builder (``reduction=``, ``kernel_size=``, ``where=``).
 * FCN / U-Net: ``"tiny"`` selects narrow CPU-test widths (FCN ``width=8``; U-Net
-  ``base_filters=8, depth=3``); every other name the original widths (VGG16 ``width=64``; U-Net
-  ``base_filters=64, depth=4``).  Keyword arguments go to the builder and override the preset.
+  ``base_filters=8, depth=3``); ``"compact"`` (and ``"tiny-paper"``) the widths that match the
+  compact FC-DenseNets' parameter count; every other name the original widths (VGG16
+  ``width=64``; U-Net ``base_filters=64, depth=4``).  Keyword arguments go to the builder and
+  override the preset.
+
+**Compact, parameter-matched configurations** (``"compact"``, the CPU profiles'): with 14 input
+channels FCADenseNet has 64 k parameters, FC-DenseNet 63 k (both ``tiny-paper``), U-Net 69 k
+(``base_filters=6, depth=3``) and FCN-8s 70 k (``width=4, fc_filters=32``), so that a
+comparison at this size is about the architecture, not the capacity. The standard U-Net
+(31 M) and FCN-8s (20 M) stay for the ``paper`` profile.
 """
 
 from __future__ import annotations
@@ -52,9 +60,14 @@ DISPLAY_NAMES: dict[str, str] = {
 
 #: Builder keyword arguments of the FCN / U-Net size presets.
 BASELINE_PRESETS: dict[str, dict[str, dict[str, int]]] = {
-    "fcn": {"tiny": {"width": 8}, "standard": {"width": 64}},
-    "unet": {"tiny": {"base_filters": 8, "depth": 3}, "standard": {"base_filters": 64, "depth": 4}},
+    "fcn": {"tiny": {"width": 8}, "compact": {"width": 4, "fc_filters": 32},
+            "standard": {"width": 64}},
+    "unet": {"tiny": {"base_filters": 8, "depth": 3}, "compact": {"base_filters": 6, "depth": 3},
+             "standard": {"base_filters": 64, "depth": 4}},
 }
+
+#: Preset names of the compact, parameter-matched configuration of all four networks.
+COMPACT_NAMES: tuple[str, ...] = ("compact", "tiny-paper")
 
 
 def build_model(
@@ -86,7 +99,8 @@ def build_model(
         raise ValueError(f"unknown model {name!r}; choose one of {MODEL_NAMES}")
 
     if key in ("fcdensenet", "fcadensenet"):
-        cfg = FCDenseNetConfig.from_name(config)
+        cfg = FCDenseNetConfig.from_name(
+            "tiny-paper" if isinstance(config, str) and config.lower() == "compact" else config)
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in FCDenseNetConfig.field_names()}
         if overrides:
             cfg = cfg.replace(**overrides)
@@ -98,7 +112,8 @@ def build_model(
             f"{name}: config must be a preset name ('tiny' or a standard name such as '56'), "
             f"got {type(config).__name__}; pass widths as keyword arguments instead"
         )
-    preset = "tiny" if config.lower() == "tiny" else "standard"
+    preset = ("tiny" if config.lower() == "tiny" else
+              "compact" if config.lower() in COMPACT_NAMES else "standard")
     options = {**BASELINE_PRESETS[key][preset], **kwargs}
     builder = build_fcn if key == "fcn" else build_unet
     return builder(input_shape, **options)
@@ -106,6 +121,7 @@ def build_model(
 
 __all__ = [
     "BASELINE_PRESETS",
+    "COMPACT_NAMES",
     "DISPLAY_NAMES",
     "MODEL_NAMES",
     "ChannelPool",

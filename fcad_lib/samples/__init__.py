@@ -12,6 +12,7 @@ One module per step:
 The saved form of the preprocessing is :class:`fcad_lib.bundle.Preprocessing`.
 """
 
+from fcad_lib.samples.crops import CropSampler, window_sums
 from fcad_lib.samples.dataset import (
     DIRECTIONAL_FACTORS,
     augment,
@@ -22,18 +23,31 @@ from fcad_lib.samples.dataset import (
 from fcad_lib.samples.normalize import Normalizer, scale
 from fcad_lib.samples.patches import (
     ONEHOT_PREFIX,
+    EncodedStack,
     LithologyEncoding,
     Patches,
     encode_channels,
+    encode_stack,
     extract_patches,
     lithology_channels,
     lithology_codes,
     patch_origins,
     valid_of,
 )
-from fcad_lib.samples.splits import block_ids, oversample_positive, split_blocked, split_random
+from fcad_lib.samples.splits import (
+    block_ids,
+    content_strata,
+    oversample_positive,
+    split_blocked,
+    split_random,
+)
 
 __all__ = [
+    "CropSampler",
+    "EncodedStack",
+    "content_strata",
+    "encode_stack",
+    "window_sums",
     "DIRECTIONAL_FACTORS",
     "ONEHOT_PREFIX",
     "LithologyEncoding",

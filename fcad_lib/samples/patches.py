@@ -22,6 +22,8 @@ LithologyEncoding = Literal["onehot", "ordinal"]
 ONEHOT_PREFIX = "lithology_"
 
 __all__ = [
+    "EncodedStack",
+    "encode_stack",
     "ONEHOT_PREFIX",
     "LithologyEncoding",
     "Patches",
@@ -153,6 +155,25 @@ def valid_of(factor_arrays: Mapping[str, np.ndarray], factors: Sequence[str]) ->
     return valid
 
 
+@dataclass(frozen=True)
+class EncodedStack:
+    """A whole stack as network channels: what :func:`extract_patches` cuts into tiles.
+
+    Attributes
+    ----------
+    X
+        ``(H, W, C)`` float32 raw channel values, NaN where a factor is missing.
+    y
+        ``(H, W)`` uint8 labels.
+    valid
+        ``(H, W)`` bool, pixels that may enter the loss.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    valid: np.ndarray
+
+
 @dataclass
 class Patches:
     """Image patches of an aligned stack, in raw units (not yet normalised).
@@ -251,13 +272,7 @@ def extract_patches(
         )
     _check_encoding(lithology_encoding)
 
-    arrays = {name: np.asarray(ds[name].values, dtype=np.float32) for name in factors}
-    codes = lithology_codes(arrays[LITHOLOGY]) if LITHOLOGY in arrays else []
-    valid_all = valid_of(arrays, factors)
-    if "valid" in ds.data_vars:
-        valid_all &= np.asarray(ds["valid"].values, dtype=bool)
-    label = np.asarray(ds["label"].values).astype(np.uint8)
-
+    arrays, valid_all, label, codes = _stack_arrays(ds, factors)
     channels = lithology_channels(factors, lithology_encoding, codes)
     kept: list[np.ndarray] = []
     for row, col in patch_origins(label.shape, size, stride):
@@ -278,3 +293,27 @@ def extract_patches(
         y[i, ..., 0] = label[win]
         valid[i, ..., 0] = valid_all[win]
     return Patches(X, y, valid, origins, channels, factors, codes, lithology_encoding)
+
+
+def _stack_arrays(ds: xr.Dataset, factors: Sequence[str]) -> tuple[
+        dict[str, np.ndarray], np.ndarray, np.ndarray, list[int]]:
+    """Raw factor arrays, validity mask, labels and lithology codes of a stack."""
+    arrays = {name: np.asarray(ds[name].values, dtype=np.float32) for name in factors}
+    codes = lithology_codes(arrays[LITHOLOGY]) if LITHOLOGY in arrays else []
+    valid_all = valid_of(arrays, factors)
+    if "valid" in ds.data_vars:
+        valid_all &= np.asarray(ds["valid"].values, dtype=bool)
+    label = np.asarray(ds["label"].values).astype(np.uint8)
+    return arrays, valid_all, label, codes
+
+
+def encode_stack(ds: xr.Dataset, patches: Patches) -> EncodedStack:
+    """The whole stack with the channels, codes and mask of ``patches`` (cut from ``ds``).
+
+    What :class:`fcad_lib.samples.crops.CropSampler` crops from: the same values as the
+    patches, at every pixel.
+    """
+    arrays, valid_all, label, _ = _stack_arrays(ds, patches.factors)
+    X = encode_channels(arrays, patches.factors, patches.lithology_encoding,
+                        patches.lithology_codes)
+    return EncodedStack(X, label, valid_all)

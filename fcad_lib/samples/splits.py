@@ -12,7 +12,34 @@ import numpy as np
 
 from fcad_lib.samples.patches import Patches
 
-__all__ = ["block_ids", "oversample_positive", "split_blocked", "split_random"]
+__all__ = ["block_ids", "content_strata", "oversample_positive", "split_blocked",
+           "split_random"]
+
+
+def content_strata(landslide_px: np.ndarray, n_bins: int = 3) -> np.ndarray:
+    """Strata by landslide content: 0 = none, then ``n_bins`` quantile bins of the pixel count.
+
+    Allocating each stratum in the split proportions gives every split landslides of every
+    size class, not only "some" landslide patches (light stratification by presence alone left
+    the blocked split's validation part with almost none).
+
+    Parameters
+    ----------
+    landslide_px
+        ``(n,)`` landslide pixels per group (patch or block).
+    n_bins
+        Bins of the positive groups, by quantiles of their count (fewer with few groups).
+    """
+    counts = np.asarray(landslide_px, dtype=float)
+    strata = np.zeros(counts.shape, dtype=np.int64)
+    pos = counts > 0
+    bins = min(int(n_bins), int(pos.sum()) // 3)
+    if bins <= 1:
+        strata[pos] = 1
+        return strata
+    edges = np.quantile(counts[pos], np.linspace(0, 1, bins + 1)[1:-1])
+    strata[pos] = 1 + np.searchsorted(edges, counts[pos], side="right")
+    return strata
 
 
 def _check_fractions(test_fraction: float, val_fraction: float) -> None:
@@ -47,21 +74,24 @@ def _take(
 
 def _allocate_groups(
     sizes: np.ndarray,
-    positive: np.ndarray,
+    strata: np.ndarray,
     test_fraction: float,
     val_fraction: float,
     rng: np.random.Generator,
 ) -> dict[str, list[int]]:
-    """Allocate groups (patches or blocks) to train / val / test, stratified by ``positive``.
+    """Allocate groups (patches or blocks) to train / val / test, stratified by ``strata``.
 
-    Positive and negative groups are allocated separately, each in the split proportions, so
-    the rare landslide patches reach every split. In the positive stratum the test split gets
-    at least one group when there are two, the validation split when there are three (the
-    threshold is chosen there), and training always keeps at least one.
+    Each stratum (0 = no landslide, > 0 = landslide content classes) is allocated separately,
+    in the split proportions, so the rare landslide patches reach every split. In a landslide
+    stratum the test split gets at least one group when there are two, the validation split
+    when there are three (the threshold is chosen there), and training always keeps at least
+    one.
     """
     out: dict[str, list[int]] = {"train": [], "val": [], "test": []}
-    for is_pos in (True, False):
-        groups = np.flatnonzero(positive == is_pos)
+    strata = np.asarray(strata, dtype=np.int64)
+    for stratum in sorted(set(strata.tolist()), reverse=True):
+        is_pos = stratum > 0
+        groups = np.flatnonzero(strata == stratum)
         if groups.size == 0:
             continue
         order = groups[rng.permutation(groups.size)]
@@ -92,6 +122,7 @@ def split_random(
     val_fraction: float = 0.15,
     seed: int = 0,
     positive: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The paper's random train : test split, with a validation part carved out of training.
 
@@ -110,6 +141,9 @@ def split_random(
         ``(n,)`` bool, patches holding landslide pixels (:attr:`Patches.positive`). When given,
         positive and negative patches are split separately in the same proportions (light
         stratification), so the test split has landslide patches whenever there are two.
+    strata : numpy.ndarray, optional
+        ``(n,)`` int strata (:func:`content_strata`: 0 = no landslide); they replace
+        ``positive`` when given.
 
     Returns
     -------
@@ -123,8 +157,11 @@ def split_random(
     pos = np.zeros(n, dtype=bool) if positive is None else np.asarray(positive, dtype=bool)
     if pos.shape != (n,):
         raise ValueError(f"`positive` must have shape ({n},), got {pos.shape}")
+    groups = pos.astype(np.int64) if strata is None else np.asarray(strata, dtype=np.int64)
+    if groups.shape != (n,):
+        raise ValueError(f"`strata` must have shape ({n},), got {groups.shape}")
     rng = np.random.default_rng(seed)
-    split = _allocate_groups(np.ones(n), pos, test_fraction, val_fraction, rng)
+    split = _allocate_groups(np.ones(n), groups, test_fraction, val_fraction, rng)
     return _finish({k: np.asarray(v) for k, v in split.items()}, n)
 
 
@@ -146,6 +183,7 @@ def split_blocked(
     seed: int = 0,
     positive: np.ndarray | None = None,
     buffer_px: int = 0,
+    landslide_px: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Spatially blocked split: whole square blocks of patches go to one split.
 
@@ -173,6 +211,9 @@ def split_blocked(
         border a test block is left out, so no training tile touches a test tile (a landslide
         cut by a block edge, or the autocorrelation of the factors, no longer reaches across).
         0 keeps every patch.
+    landslide_px : numpy.ndarray, optional
+        ``(N,)`` landslide pixels per patch; when given, blocks are stratified by their summed
+        content (:func:`content_strata`) instead of by presence alone.
 
     Returns
     -------
@@ -195,9 +236,14 @@ def split_blocked(
     if pos.shape != (n,):
         raise ValueError(f"`positive` must have shape ({n},), got {pos.shape}")
     sizes = np.bincount(ids, minlength=n_blocks).astype(float)
-    block_pos = np.bincount(ids, weights=pos.astype(float), minlength=n_blocks) > 0
+    if landslide_px is None:
+        block_strata = (np.bincount(ids, weights=pos.astype(float), minlength=n_blocks) > 0
+                        ).astype(np.int64)
+    else:
+        block_strata = content_strata(np.bincount(
+            ids, weights=np.asarray(landslide_px, float), minlength=n_blocks))
     rng = np.random.default_rng(seed)
-    blocks = _allocate_groups(sizes, block_pos, test_fraction, val_fraction, rng)
+    blocks = _allocate_groups(sizes, block_strata, test_fraction, val_fraction, rng)
     split = {k: np.flatnonzero(np.isin(ids, v)) for k, v in blocks.items()}
     if buffer_px > 0 and split["test"].size:
         kept = {k: v if k == "test" else v[~_near(origins, v, split["test"], buffer_px)]

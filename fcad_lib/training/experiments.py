@@ -33,7 +33,9 @@ from fcad_lib.evaluation import stats
 from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
 from fcad_lib.jsonio import dumps
 from fcad_lib.models import build_model
+from fcad_lib.paper_tables import PAPER_TABLE3, PAPER_TABLE4
 from fcad_lib.training import train
+from fcad_lib.training.recipe import recipe_fields
 from fcad_lib.training.reuse import ModelPool
 
 log = logging.getLogger(__name__)
@@ -63,30 +65,7 @@ __all__ = [
 
 #: The :class:`ExperimentSpec` fields that a notebook's parameters set for every experiment.
 BUDGET_FIELDS = ("model_config", "patch_size", "stride", "batch_size", "epochs",
-                 "steps_per_epoch", "learning_rate")
-
-#: The paper's Table 3 and Table 4 (Baihetan test split), for side-by-side display only.
-PAPER_TABLE3 = pd.DataFrame(
-    {
-        "pre": [0.6870, 0.4653, 0.6312, 0.8381],
-        "rec": [0.5354, 0.6908, 0.7043, 0.6972],
-        "f1": [0.6018, 0.5561, 0.6658, 0.7611],
-        "kappa": [0.6002, 0.5543, 0.6599, 0.7602],
-        "miou": [0.7136, 0.6901, 0.7479, 0.8062],
-    },
-    index=pd.Index(["FCN", "U-Net", "FC-DenseNet", "FCADenseNet"], name="model"),
-)
-PAPER_TABLE4 = pd.DataFrame(
-    {
-        "pre": [0.6614, 0.8381],
-        "rec": [0.6878, 0.6972],
-        "f1": [0.6743, 0.7611],
-        "kappa": [0.6729, 0.7602],
-        "miou": [0.7529, 0.8062],
-    },
-    index=pd.Index(["RS", "RS-DR"], name="stack"),
-)
-
+                 "steps_per_epoch", "learning_rate", "val_fraction")
 
 @dataclass(frozen=True)
 class ExperimentSpec:
@@ -109,7 +88,14 @@ class ExperimentSpec:
         ``"physical"`` (flips / rotations only if :func:`fcad_lib.samples.geometry_free`),
         ``"dihedral"`` (always, the paper's; breaks aspect, line of sight, shadows), ``"none"``.
     early_stopping_patience, reduce_lr_patience
-        Epochs without a better validation loss before stopping / halving the rate (``None``).
+        Evaluations without a better ``monitor`` before stopping / halving the rate (``None``).
+    loss, sampling, fg_fraction, lr_schedule, monitor, oversample
+        The training recipe (:data:`fcad_lib.training.recipe.RECIPES`; the defaults are
+        ``rare-foreground``'s). ``sampling``: ``"foreground"`` draws random crops of the
+        training tiles, ``fg_fraction`` of each batch holding a landslide pixel; ``"grid"``
+        trains on the fixed tiles, landslide tiles repeated ``oversample`` times (the paper's).
+    val_fraction
+        Share of the non-test tiles held out for validation, stratified by landslide content.
     """
 
     model: str
@@ -122,15 +108,20 @@ class ExperimentSpec:
     batch_size: int = 8
     epochs: int = 10
     steps_per_epoch: int | None = None
-    learning_rate: float = 1e-4
-    loss: str = "bce"
+    learning_rate: float = 3e-3
+    loss: str = "bce_dice"
     block_tiles: int = 3
-    oversample: int = 2
+    oversample: int = 1
     tag: str = ""
     buffer_tiles: int = 1
     augment: str = "physical"
-    early_stopping_patience: int | None = 4
-    reduce_lr_patience: int | None = 2
+    early_stopping_patience: int | None = 5
+    reduce_lr_patience: int | None = None
+    sampling: str = "foreground"
+    fg_fraction: float = 0.5
+    lr_schedule: str = "warmup_poly"
+    monitor: str = "val_ap"
+    val_fraction: float = 0.25
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ExperimentSpec:
@@ -145,7 +136,9 @@ class ExperimentSpec:
         ----------
         params : mapping
             The notebook's papermill parameters (e.g. ``globals()``); only the keys in
-            :data:`BUDGET_FIELDS` are read, and those absent keep the spec's defaults.
+            :data:`BUDGET_FIELDS` and ``recipe`` (a name of
+            :data:`fcad_lib.training.recipe.RECIPES`) are read, and those absent keep the
+            spec's defaults.
         **fields
             The fields that differ between experiments: ``model``, ``factors``, ``split``,
             ``seed``, ... (they win over ``params``).
@@ -158,7 +151,8 @@ class ExperimentSpec:
         if unknown:
             raise TypeError(f"ExperimentSpec has no field(s) {sorted(unknown)}")
         budget = {k: params[k] for k in BUDGET_FIELDS if k in params and k not in fields}
-        merged = {**budget, **fields}
+        recipe = recipe_fields(params["recipe"]) if params.get("recipe") else {}
+        merged = {**recipe, **budget, **fields}
         merged["factors"] = tuple(merged["factors"])
         return cls(**merged)
 
@@ -172,12 +166,31 @@ class ExperimentSpec:
 
 @dataclass
 class PreparedData:
-    """Patches of one stack split three ways, with the normaliser fitted on training only."""
+    """Patches of one stack split three ways, with the normaliser fitted on training only.
+
+    ``stack`` (the whole stack as channels, shared by every split of the same factors) is what
+    foreground-centred crops are cut from; ``None`` when the spec trains on the grid.
+    """
 
     patches: samples.Patches
     splits: dict[str, np.ndarray]
     preprocessing: Preprocessing
     arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    normalizer: samples.Normalizer | None = None
+    stack: samples.EncodedStack | None = None
+
+
+#: Encoded whole stacks, by (stack object, channels): the six splits of a notebook share one.
+_STACKS: dict[tuple[int, tuple[str, ...]], tuple[xr.Dataset, samples.EncodedStack]] = {}
+
+
+def _encoded_stack(ds: xr.Dataset, patches: samples.Patches) -> samples.EncodedStack:
+    key = (id(ds), tuple(patches.channels))
+    if key not in _STACKS or _STACKS[key][0] is not ds:
+        if len(_STACKS) >= 2:  # a notebook uses one or two channel sets at a time
+            _STACKS.pop(next(iter(_STACKS)))
+        _STACKS[key] = (ds, samples.encode_stack(ds, patches))
+    return _STACKS[key][1]
 
 
 def available_factors(ds: xr.Dataset, wanted: Iterable[str]) -> tuple[str, ...]:
@@ -213,11 +226,16 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
         raise ValueError(f"none of the factors {spec.factors} is in the stack {ds.attrs['area']}")
     patches = samples.extract_patches(ds, factors=list(factors), size=spec.patch_size,
                                       stride=spec.stride)
+    # landslide pixels per tile: the validation split is stratified by landslide content, so
+    # that it holds enough landslides of each size to choose a checkpoint and a threshold
+    content = ((patches.y[..., 0] > 0) & patches.valid[..., 0]).sum(axis=(1, 2))
     if spec.split == "random":
-        splits = samples.split_random(len(patches), seed=spec.seed, positive=patches.positive)
+        splits = samples.split_random(len(patches), val_fraction=spec.val_fraction,
+                                      seed=spec.seed, strata=samples.content_strata(content))
     elif spec.split == "blocked":
         splits = samples.split_blocked(patches.origins, spec.block_tiles * spec.patch_size,
-                                       seed=spec.seed, positive=patches.positive,
+                                       val_fraction=spec.val_fraction, seed=spec.seed,
+                                       positive=patches.positive, landslide_px=content,
                                        buffer_px=spec.buffer_tiles * spec.patch_size)
     else:
         raise ValueError(f"unknown split {spec.split!r}: use 'random' or 'blocked'")
@@ -229,7 +247,8 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
         sub = patches.subset(idx)
         x = normalizer.transform(sub.X, sub.valid)
         arrays[name] = (x, sub.y.astype("float32"), sub.valid.astype("float32"))
-    return PreparedData(patches, splits, prep, arrays)
+    stack = _encoded_stack(ds, patches) if spec.sampling == "foreground" else None
+    return PreparedData(patches, splits, prep, arrays, normalizer, stack)
 
 
 @contextlib.contextmanager
@@ -311,18 +330,10 @@ def run_experiment(
     out.mkdir(parents=True, exist_ok=True)
     train.set_reproducible(spec.seed)
     data = prepared or prepare_data(ds, spec)
-    x_tr, y_tr, w_tr = data.arrays["train"]
-    if spec.oversample > 1:
-        # The paper augments the rare class: patches with landslide pixels are repeated.
-        positive = y_tr.reshape(len(y_tr), -1).max(axis=1) > 0
-        rep = samples.oversample_positive(np.arange(len(x_tr)), positive, spec.oversample)
-        x_tr, y_tr, w_tr = x_tr[rep], y_tr[rep], w_tr[rep]
     augment = samples.augmentation_allowed(spec.augment, data.preprocessing.channels)
-    train_ds = samples.make_dataset(x_tr, y_tr, w_tr, batch_size=spec.batch_size, shuffle=True,
-                                    augment=augment, seed=spec.seed, repeat=True)
+    train_ds, steps = _training_batches(data, spec, augment)
     val_ds = samples.make_dataset(*data.arrays["val"], batch_size=spec.batch_size, shuffle=False,
                                   augment=False, seed=spec.seed)
-    steps = spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
     n_channels = len(data.preprocessing.channels)
     # built after set_reproducible: the initial weights are this seed's; the pool then lends
     # the already traced model of this architecture, holding these weights
@@ -334,7 +345,8 @@ def run_experiment(
         epochs=spec.epochs, steps_per_epoch=steps, batch_size=spec.batch_size,
         learning_rate=spec.learning_rate, loss=spec.loss, seed=spec.seed, verbose=verbose,
         augment=augment, early_stopping_patience=spec.early_stopping_patience,
-        reduce_lr_patience=spec.reduce_lr_patience,
+        reduce_lr_patience=spec.reduce_lr_patience, monitor=spec.monitor,
+        lr_schedule=spec.lr_schedule,
     )
     t0 = time.perf_counter()
     with _quiet_tf_logger():
@@ -350,8 +362,13 @@ def run_experiment(
     tiles = scored["tile_counts"]
     (test_scores, test_counts), (test_05, counts_05) = (stats.pooled(tiles[t])
                                                         for t in (threshold, 0.5))
-    # validation was scored at this threshold when train_model chose it
-    val_scores = fit.val_scores
+    # validation was scored at this threshold when train_model chose it; its AP (exact, as
+    # the test's) is reported beside the test AP
+    with _quiet_tf_logger():
+        val_ap = stats.model_tile_scores(fit.model, data.arrays["val"], (threshold,),
+                                         spec.batch_size)["ap"] if len(data.splits["val"]) else None
+    val_scores = {**fit.val_scores, "ap": val_ap}
+    y_te, w_te = data.arrays["test"][1], data.arrays["test"][2]
     result = {
         "spec": asdict(spec),
         "slug": spec.slug,
@@ -366,10 +383,14 @@ def run_experiment(
         "test_counts": test_counts,
         "test_counts_at_0.5": counts_05,
         "n_patches": {k: int(len(v)) for k, v in data.splits.items()},
-        "n_positive_test_px": int(data.arrays["test"][1].sum()),
+        "n_positive_test_px": int(y_te.sum()),
+        "test_prevalence": float((y_te * w_te).sum() / max(w_te.sum(), 1.0)),
         "best_epoch": int(fit.best_epoch),
         "epochs_run": int(fit.last_epoch + 1),
         "unconverged": bool(fit.unconverged),
+        "converged": bool(fit.converged),
+        # the learning curve: training loss and validation loss / AP at each evaluation
+        "curve": fit.history.to_dict(orient="list"),
         "augmented": bool(augment),
         "train_seconds": seconds,
         "bundle_dir": str(Path(fit.bundle_dir)),
@@ -377,6 +398,32 @@ def run_experiment(
     with atomic_path(result_path) as tmp:
         tmp.write_text(dumps(result, indent=2))  # undefined metrics as null, not NaN
     return result
+
+
+def _training_batches(data: PreparedData, spec: ExperimentSpec,
+                      augment: bool) -> tuple[Any, int]:
+    """The training dataset of a spec's recipe and its steps per epoch."""
+    x_tr, y_tr, w_tr = data.arrays["train"]
+    if spec.sampling == "foreground":
+        if data.stack is None or data.normalizer is None:
+            raise ValueError("foreground sampling needs PreparedData.stack and .normalizer: "
+                             "prepare the data with a spec whose sampling is 'foreground'")
+        sampler = samples.CropSampler(
+            data.stack, data.patches.origins[data.splits["train"]], data.patches.X.shape[1],
+            data.normalizer, spec.patch_size, fg_fraction=spec.fg_fraction, seed=spec.seed,
+            augment=augment)
+        steps = spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
+        return sampler.dataset(spec.batch_size), steps
+    if spec.sampling != "grid":
+        raise ValueError(f"unknown sampling {spec.sampling!r}: use 'foreground' or 'grid'")
+    if spec.oversample > 1:
+        # The paper augments the rare class: patches with landslide pixels are repeated.
+        positive = y_tr.reshape(len(y_tr), -1).max(axis=1) > 0
+        rep = samples.oversample_positive(np.arange(len(x_tr)), positive, spec.oversample)
+        x_tr, y_tr, w_tr = x_tr[rep], y_tr[rep], w_tr[rep]
+    train_ds = samples.make_dataset(x_tr, y_tr, w_tr, batch_size=spec.batch_size, shuffle=True,
+                                    augment=augment, seed=spec.seed, repeat=True)
+    return train_ds, spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
 
 
 def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.DataFrame:
@@ -390,8 +437,10 @@ def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.
         rows.append({
             "model": spec["model"], "tag": spec["tag"], "split": spec["split"],
             "seed": spec["seed"], "threshold": r["threshold"], **r[which],
+            "val_ap": (r.get("val") or {}).get("ap"),
             # networks only (baselines do not train by epochs): empty for a baseline
             "best_epoch": r.get("best_epoch"), "epochs_run": r.get("epochs_run"),
+            "converged": r.get("converged"), "test_prevalence": r.get("test_prevalence"),
         })
     return pd.DataFrame(rows)
 

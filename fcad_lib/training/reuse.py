@@ -40,11 +40,18 @@ def copy_variables(source: keras.Model, target: keras.Model) -> None:
         b.assign(a.value)
 
 
-def reset_optimizer(optimizer: keras.optimizers.Optimizer, learning_rate: float) -> None:
-    """Put an optimizer back in the state of a new one: zero moments and steps, a new rate."""
+def reset_optimizer(optimizer: keras.optimizers.Optimizer,
+                    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
+                    ) -> None:
+    """Put an optimizer back in the state of a new one: zero moments and steps, a new rate.
+
+    A schedule restarts by itself with the step counter; an optimizer built with one keeps it
+    (its rate cannot be set), so only a constant rate is assigned.
+    """
     for v in optimizer.variables:
         v.assign(keras.ops.zeros(v.shape, dtype=v.dtype))
-    optimizer.learning_rate = learning_rate
+    if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        optimizer.learning_rate = learning_rate
 
 
 class ModelPool:

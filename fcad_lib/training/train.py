@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 import pandas as pd
 
 from fcad_lib.bundle import (
@@ -42,6 +43,7 @@ from fcad_lib.bundle import (
 )
 from fcad_lib.evaluation import metrics
 from fcad_lib.training import losses, reuse
+from fcad_lib.training.recipe import WarmupPoly
 
 __all__ = [
     "TrainConfig",
@@ -112,6 +114,12 @@ class TrainConfig:
         better ``monitor`` (``None``: constant rate, the paper's recipe).
     reduce_lr_factor
         Factor of the reduction (0.5 halves the rate).
+    lr_schedule
+        ``"constant"`` (the paper's) or ``"warmup_poly"``: :class:`WarmupPoly` over
+        ``epochs x steps_per_epoch`` steps, peaking at ``learning_rate`` after
+        ``warmup_fraction`` of them (``reduce_lr_patience`` is then ignored).
+    warmup_fraction
+        Share of the steps spent warming up.
     """
 
     epochs: int = 150
@@ -127,6 +135,57 @@ class TrainConfig:
     early_stopping_patience: int | None = None
     reduce_lr_patience: int | None = None
     reduce_lr_factor: float = 0.5
+    lr_schedule: str = "constant"
+    warmup_fraction: float = 0.05
+
+    def learning_rate_value(self) -> float | WarmupPoly:
+        """The optimizer's learning rate: a number, or the schedule over the whole run."""
+        if self.lr_schedule == "constant":
+            return self.learning_rate
+        if self.lr_schedule != "warmup_poly":
+            raise ValueError(f"unknown lr_schedule {self.lr_schedule!r}: use 'constant' or "
+                             "'warmup_poly'")
+        if not self.steps_per_epoch:
+            raise ValueError("a learning-rate schedule needs steps_per_epoch")
+        total = self.epochs * self.steps_per_epoch
+        return WarmupPoly(self.learning_rate, total, int(round(self.warmup_fraction * total)))
+
+
+#: Tail of the evaluations, and relative gain in it, of the convergence rule (see `converged`).
+CONVERGENCE_TAIL, CONVERGENCE_GAIN = 0.25, 0.05
+
+
+def converged(history: pd.DataFrame, monitor: str, stopped_early: bool = False) -> bool:
+    """Whether a run had stopped improving: the book's convergence rule.
+
+    A run converged when early stopping ended it, or when the best ``monitor`` of its last
+    quarter of evaluations (at least two) improves on the best of the evaluations before by
+    less than 5 % of the latter (relative). A run with fewer than four evaluations has not
+    shown a plateau and counts as not converged.
+
+    Parameters
+    ----------
+    history
+        One row per epoch (``history.csv``).
+    monitor
+        The selection quantity (``val_ap``: higher is better; a loss: lower is better).
+    stopped_early
+        Early stopping ended the run before its last epoch.
+    """
+    if stopped_early:
+        return True
+    if monitor not in history or len(history) < 4:
+        return False
+    values = history[monitor].to_numpy(dtype=float)
+    tail = max(2, int(round(CONVERGENCE_TAIL * len(values))))
+    before, last = values[:-tail], values[-tail:]
+    if not len(before) or not np.isfinite(before).any():
+        return False
+    if _mode(monitor) == "max":
+        ref = np.nanmax(before)
+        return bool(np.nanmax(last) <= ref + CONVERGENCE_GAIN * abs(ref))
+    ref = np.nanmin(before)
+    return bool(np.nanmin(last) >= ref - CONVERGENCE_GAIN * abs(ref))
 
 
 @dataclass
@@ -162,6 +221,7 @@ class TrainResult:
     initial_epoch: int = 0
     epochs_run: int = 0
     model: keras.Model | None = field(default=None, repr=False)
+    converged: bool = False
 
     @property
     def val_scores(self) -> dict[str, float]:
@@ -313,13 +373,20 @@ def train_model(
     # A model this function compiled before (fcad_lib.training.reuse) keeps its traced steps:
     # its optimizer is reset instead, which costs nothing, where compiling again means tracing
     # again (40-50 s for a DenseNet on a 2-core CPU).
-    compiled_for = (config.loss, json.dumps(config.loss_kwargs, sort_keys=True))
+    schedule = config.learning_rate_value()
+    compiled_for = (config.loss, json.dumps(config.loss_kwargs, sort_keys=True),
+                    json.dumps(keras.saving.serialize_keras_object(schedule), sort_keys=True),
+                    config.monitor)
     if getattr(model, "_fcad_compiled_for", None) == compiled_for:
-        reuse.reset_optimizer(model.optimizer, config.learning_rate)
+        reuse.reset_optimizer(model.optimizer, schedule)
     else:
+        # the validation AP (interpolated area under the precision-recall curve, valid pixels
+        # only) is logged as `val_ap`, so that it can select the checkpoint
         model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+            optimizer=keras.optimizers.Adam(learning_rate=schedule),
             loss=losses.get_loss(config.loss, **config.loss_kwargs),
+            weighted_metrics=[keras.metrics.AUC(curve="PR", num_thresholds=200, name="ap")]
+            if config.monitor.endswith("ap") else None,
         )
         model._fcad_compiled_for = compiled_for
     # Order matters at epoch end: log and checkpoint before the backup records the epoch as
@@ -335,14 +402,16 @@ def train_model(
         keras.callbacks.BackupAndRestore(str(backup_dir)),
     ]
     mode = _mode(config.monitor)
-    if config.reduce_lr_patience is not None:
+    if config.reduce_lr_patience is not None and config.lr_schedule == "constant":
         builtin.insert(0, keras.callbacks.ReduceLROnPlateau(
             monitor=config.monitor, mode=mode, factor=config.reduce_lr_factor,
             patience=config.reduce_lr_patience, min_lr=config.learning_rate / 100))
+    stopper = None
     if config.early_stopping_patience is not None:
         # no restore_best_weights: the checkpoint's weights are reloaded below in any case
-        builtin.insert(0, keras.callbacks.EarlyStopping(
-            monitor=config.monitor, mode=mode, patience=config.early_stopping_patience))
+        stopper = keras.callbacks.EarlyStopping(
+            monitor=config.monitor, mode=mode, patience=config.early_stopping_patience)
+        builtin.insert(0, stopper)
     fit = model.fit(
         train_ds,
         validation_data=val_ds,
@@ -384,4 +453,6 @@ def train_model(
 
     return TrainResult(history=history, bundle_dir=out, threshold=threshold,
                        best_epoch=best_epoch, val_counts=val_counts,
-                       initial_epoch=initial_epoch, epochs_run=epochs_run, model=model)
+                       initial_epoch=initial_epoch, epochs_run=epochs_run, model=model,
+                       converged=converged(history, config.monitor,
+                                           bool(stopper is not None and stopper.stopped_epoch)))
