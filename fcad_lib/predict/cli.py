@@ -15,6 +15,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,13 @@ def _check_area_factors(area: StudyArea, preprocessing: Preprocessing) -> None:
     if missing:
         raise FcadDataError(area.manifest_path, f"area {area.name!r} lacks factor(s) {missing} "
                             f"that the model needs (it was trained on {preprocessing.factors})")
+
+
+def _user_files(area: StudyArea | None, stack: Path) -> tuple[str, ...]:
+    """The files the user gave: the stack, or the area's layers that make its factors."""
+    if area is None:
+        return (str(stack),)
+    return tuple(str(area.layer(r).path) for r in ROLE_FACTORS if area.has(r))
 
 
 def predict_area(
@@ -161,7 +169,10 @@ def predict_area(
                 lambda tif: build_factor_stack(area, tif, resolution_m=resolution_m))
             names.insert(0, stack.name)
         report = check_domain(preprocessing, stack)
-        problems = enforce(report, strict)
+        problems = enforce(report, strict)  # a refusal names the stack it read
+        # the staged stack is gone after the run: name the published one and the user's files
+        report = replace(report, stack=str(out / stack.name) if area is not None else str(stack),
+                         inputs=_user_files(area, stack))
         if on_domain is not None:
             on_domain(report)
         else:

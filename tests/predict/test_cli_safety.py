@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,6 +138,23 @@ def test_failed_run_leaves_the_previous_outputs_untouched(tmp_path, area_bundle,
                                                      "probability.tif"]
     with rasterio.open(out / "probability.tif") as src:
         assert src.shape == (60, 40)
+
+
+# ------------------------------------------------------------------------- output JSON
+def test_output_json_names_the_users_files(tmp_path, area_bundle, stack_bundle, small_area,
+                                           capsys):
+    """Not the staged stack, which is gone after the run (issue 19)."""
+    bundle, manifest = area_bundle
+    out = tmp_path / "out"
+    assert _run([str(bundle), "small", str(out), "--manifest", manifest]) == 0
+    domain = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["domain"]
+    assert domain["stack"] == str(out / "factors.tif") and Path(domain["stack"]).is_file()
+    assert domain["inputs"] == [str(small_area["files"][r])
+                                for r in ("deformation_rate", "dem", "lithology")]
+    s_bundle, stack = stack_bundle
+    assert _run([str(s_bundle), str(stack), str(tmp_path / "s")]) == 0
+    domain = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["domain"]
+    assert domain["stack"] == str(stack) and domain["inputs"] == [str(stack)]
 
 
 # ---------------------------------------------------------------------------- domain
