@@ -57,3 +57,7 @@ class ManifestError(FcadDataError):
 
 class TableError(FcadDataError):
     """A table of samples (CSV) is malformed: a missing column, a non-numeric value, a bad label."""
+
+
+class OutputLockedError(FcadDataError):
+    """Another run is writing to the output folder (its lock file names it)."""

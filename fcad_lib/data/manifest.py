@@ -293,7 +293,7 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise ManifestError(path, f"not valid YAML: {exc}") from exc
+        raise ManifestError(path, yaml_problem(exc)) from None
     if not isinstance(raw, Mapping) or not isinstance(raw.get("areas"), Mapping):
         raise ManifestError(path, "top level must be a mapping with an 'areas' mapping")
     stray = sorted(str(k) for k in raw if k not in ("version", "areas"))
@@ -309,6 +309,15 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
         for name, area in raw["areas"].items()
     }
     return Manifest(path=path, version=int(version), areas=areas)
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML parse error in one line: where, what, and the fix for the usual tab indent."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    hint = "; indent with spaces, YAML does not allow tabs" if "\\t" in problem else ""
+    return f"not valid YAML{where}: {problem}{hint}"
 
 
 def get_area(name: str, manifest: Manifest | str | os.PathLike[str] | None = None) -> StudyArea:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from fcad_lib.data.geotiff import atomic_path
-from fcad_lib.data.manifest import load_manifest
+from fcad_lib.data.manifest import load_manifest, yaml_problem
 from fcad_lib.errors import FcadDataError, ManifestError
 
 
@@ -53,7 +53,8 @@ def append_to_manifest(entry: Mapping[str, Any], manifest: str | os.PathLike[str
     Raises
     ------
     ManifestError
-        The area name exists already, or the manifest has no ``areas`` mapping.
+        The area name exists already, the manifest is not valid YAML (one line), or it has no
+        ``areas`` mapping.
     """
     path = Path(manifest)
     (name,) = entry
@@ -62,7 +63,10 @@ def append_to_manifest(entry: Mapping[str, Any], manifest: str | os.PathLike[str
         load_manifest(path)
         return None
     text = path.read_text()
-    raw = yaml.safe_load(text) or {}
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:  # a parser message spans lines: say it in one
+        raise ManifestError(path, yaml_problem(exc)) from None
     if not isinstance(raw, Mapping) or not isinstance(raw.get("areas"), Mapping):
         raise ManifestError(path, "has no 'areas:' mapping to add the entry to")
     if name in raw["areas"]:

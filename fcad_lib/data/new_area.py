@@ -22,6 +22,7 @@ import math
 import os
 import re
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,12 @@ from rasterio.errors import RasterioIOError
 from rasterio.transform import array_bounds
 from rasterio.warp import transform_bounds
 
+from fcad_lib.data.layer_checks import (
+    LayerWarning,
+    check_has_data,
+    check_inventory_inside,
+    warn_spikes,
+)
 from fcad_lib.data.manifest import VECTOR_FORMATS, Layer, sha256_file
 from fcad_lib.data.manifest_edit import append_to_manifest, entry_block
 from fcad_lib.data.readers import (
@@ -166,8 +173,13 @@ def layer_entry(
     Raises
     ------
     FcadDataError
-        The file cannot be read, has no CRS, lacks a band or a unit, holds no polygon, or its
-        deformation rates have a magnitude only a wrong unit explains.
+        The file cannot be read, has no CRS, lacks a band or a unit, holds no polygon or no
+        data, or its deformation rates have a magnitude only a wrong unit explains.
+
+    Warns
+    -----
+    LayerWarning
+        A few pixels far outside the layer's spread (spikes), or invalid polygons repaired.
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; known: {ROLES}")
@@ -196,7 +208,10 @@ def layer_entry(
                           else DEFAULT_UNITS[role])
         entry["resampling"] = "nearest" if role in CATEGORICAL_ROLES else "bilinear"
         # Read it as the loader will: the unit conversion and the magnitude check run here.
-        read_layer(_as_layer(entry, path))
+        values = read_layer(_as_layer(entry, path)).values
+        check_has_data(values, path, role)
+        if role not in CATEGORICAL_ROLES:  # codes have no spread to judge spikes by
+            warn_spikes(values, path, role)
     entry.update(sha256=sha256_file(path), source=TO_FILL, licence=TO_FILL)
     return entry
 
@@ -271,6 +286,12 @@ def area_entry(
         Role -> band, for multi-band rasters.
     deformation_units : str, optional
         Unit of the deformation rate when its file does not state one.
+
+    Raises
+    ------
+    FcadDataError
+        As :func:`layer_entry`; also an inventory none of whose polygons lies inside the
+        rasters' common footprint (:class:`~fcad_lib.errors.InventoryError`).
     """
     if not layers:
         raise ValueError("give at least one layer")
@@ -282,16 +303,24 @@ def area_entry(
         if not rasters:
             raise ValueError("an inventory alone has no pixel size: give --resolution-m")
         resolution_m = round(native_pixel_size(reference, crs), 2)
-    return {
-        name: {
-            "description": TO_FILL,
-            "crs": crs,
-            "resolution_m": float(resolution_m),
-            "layers": [layer_entry(p, role, relative_to, bands.get(role),
-                                   deformation_units if role == "deformation_rate" else None)
-                       for role, p in layers.items()],
-        }
-    }
+    entries = [layer_entry(p, role, relative_to, bands.get(role),
+                           deformation_units if role == "deformation_rate" else None)
+               for role, p in layers.items()]
+    if "inventory" in layers:
+        with warnings.catch_warnings():  # its repairs were reported when its entry was made
+            warnings.simplefilter("ignore", LayerWarning)
+            inventory = read_inventory(layers["inventory"])
+        check_inventory_inside(inventory, [_footprint(p, crs) for p in rasters], crs,
+                               layers["inventory"], name)
+    return {name: {"description": TO_FILL, "crs": crs, "resolution_m": float(resolution_m),
+                   "layers": entries}}
+
+
+def _footprint(path: str | os.PathLike[str], crs: str) -> tuple[float, float, float, float]:
+    """A raster's bounds in ``crs`` (edges densified)."""
+    src_crs, transform, width, height = raster_georeference(path)
+    return transform_bounds(src_crs, crs, *array_bounds(height, width, transform),
+                            densify_pts=21)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,9 +346,19 @@ def main(argv: list[str] | None = None) -> int:
     bands = {role: band for role, (_, band) in given.items() if band is not None}
     relative_to = args.relative_to or (args.manifest.resolve().parent if args.manifest
                                        else Path.cwd())
+    shown: set[str] = set()
+
+    def one_line(message: Warning | str, *_: Any, **__: Any) -> None:
+        if str(message) not in shown:  # a file read twice says it once
+            shown.add(str(message))
+            print(f"new_area: warning: {message}", file=sys.stderr)
+
     try:
-        entry = area_entry(args.name, layers, args.resolution_m, args.crs, relative_to, bands,
-                           args.deformation_units)
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line
+            warnings.simplefilter("always", LayerWarning)
+            entry = area_entry(args.name, layers, args.resolution_m, args.crs, relative_to, bands,
+                               args.deformation_units)
         area = entry[args.name]
         for line in upsampling_warnings(layers, area["crs"], area["resolution_m"]):
             print(f"new_area: warning: {line}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +25,7 @@ from pyproj import CRS
 from rasterio.errors import RasterioIOError
 from scipy import ndimage
 
+from fcad_lib.data.layer_checks import LayerWarning, repair_polygons
 from fcad_lib.data.manifest import Layer
 from fcad_lib.data.units import (
     RATE_TO_MM_PER_YR,
@@ -351,7 +353,9 @@ def read_inventory(layer_or_path: PathOrLayer) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        Polygonal features only, Z dropped, ``attrs["source_path"]`` names the file.
+        Polygonal features only, Z dropped, invalid ones repaired (with a
+        :class:`~fcad_lib.data.layer_checks.LayerWarning`); ``attrs["source_path"]`` names the
+        file, ``attrs["repaired"]`` counts the repaired polygons.
 
     Raises
     ------
@@ -374,8 +378,13 @@ def read_inventory(layer_or_path: PathOrLayer) -> gpd.GeoDataFrame:
     geoms = gdf.geometry
     keep = geoms.notna() & ~geoms.is_empty & geoms.geom_type.isin(["Polygon", "MultiPolygon"])
     gdf = gdf.loc[keep].copy()
+    geometry, repaired = repair_polygons(gdf.geometry.force_2d())
+    gdf = gdf.set_geometry(geometry)
+    gdf = gdf.loc[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     if gdf.empty:
         raise InventoryError(path, "inventory holds no polygon")
-    gdf = gdf.set_geometry(gdf.geometry.force_2d())
-    gdf.attrs["source_path"] = str(path)
+    if repaired:  # a self-intersecting outline would rasterise unpredictably
+        warnings.warn(f"{path}: {repaired} invalid (e.g. self-intersecting) polygon(s) of the "
+                      "inventory repaired with shapely.make_valid", LayerWarning, stacklevel=2)
+    gdf.attrs.update(source_path=str(path), repaired=repaired)
     return gdf

@@ -20,12 +20,14 @@ RATE_TO_MM_PER_YR = {
     "cm/yr": 10.0, "cm/year": 10.0, "cm/a": 10.0, "cm yr-1": 10.0, "cm/y": 10.0,
     "m/yr": 1000.0, "m/year": 1000.0, "m/a": 1000.0, "m yr-1": 1000.0, "m/y": 1000.0,
 }
-#: Below this 99th percentile of |rate| (mm/yr) the values look like m/yr declared as mm/yr:
-#: InSAR noise alone is about 1 mm/yr.
+#: Below this 99th percentile of |rate| (mm/yr) the values are too small for a rate, e.g. m/yr
+#: declared as mm/yr: InSAR noise alone is about 1 mm/yr.
 MIN_P99_MM_PER_YR = 0.5
-#: Above this 99th percentile of |rate| (mm/yr, i.e. 10 m/yr) the values look like mm/yr
-#: declared as m/yr: InSAR phase cannot follow such motion.
+#: Above this 99th percentile of |rate| (mm/yr, i.e. 10 m/yr) the values are too large, e.g.
+#: mm/yr declared as m/yr: InSAR phase cannot follow such motion.
 MAX_P99_MM_PER_YR = 10_000.0
+#: One spelling per unit, for messages.
+_CANONICAL_UNITS = {"mm/yr": 1.0, "cm/yr": 10.0, "m/yr": 1000.0}
 #: Tag names (any case) under which a GeoTIFF may state its unit.
 UNIT_TAGS = ("units", "unit", "unittype")
 
@@ -74,21 +76,25 @@ def check_rate_magnitude(
     ------
     FcadDataError
         p99 of ``|rate|`` below :data:`MIN_P99_MM_PER_YR` or above :data:`MAX_P99_MM_PER_YR`,
-        naming the layer, the declared unit and the likely one.
+        naming the layer, the value as read in the declared unit, and the units the values
+        would fit (or that none does).
     """
     finite = np.abs(np.asarray(values_mm_per_yr, dtype="float64"))
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
         return float("nan")  # an empty layer is the valid-fraction check's to report
     p99 = float(np.percentile(finite, 99))
-    if p99 < MIN_P99_MM_PER_YR:
-        raise FcadDataError(
-            path, f"layer {layer!r}: 99th percentile of |deformation rate| is {p99:.3g} mm/yr "
-            f"after reading it as {units}; values this small look like m/yr: check its units"
-        )
-    if p99 > MAX_P99_MM_PER_YR:
-        raise FcadDataError(
-            path, f"layer {layer!r}: 99th percentile of |deformation rate| is {p99:.3g} mm/yr "
-            f"after reading it as {units}; values this large look like mm/yr: check its units"
-        )
-    return p99
+    if MIN_P99_MM_PER_YR <= p99 <= MAX_P99_MM_PER_YR:
+        return p99
+    factor = RATE_TO_MM_PER_YR.get(str(units).strip().lower(), 1.0)
+    raw = p99 / factor  # the value as it is in the file
+    read = f"{raw:.3g} {units}" + ("" if factor == 1.0 else f" = {p99:.3g} mm/yr")
+    bound = (f"below the {MIN_P99_MM_PER_YR:g} mm/yr of InSAR noise" if p99 < MIN_P99_MM_PER_YR
+             else f"above the {MAX_P99_MM_PER_YR:g} mm/yr InSAR can follow")
+    fits = [u for u, f in _CANONICAL_UNITS.items()
+            if MIN_P99_MM_PER_YR <= raw * f <= MAX_P99_MM_PER_YR]
+    advice = (f"read as {' or '.join(fits)} they would be plausible: check the declared unit"
+              if fits else "no rate unit (mm/yr, cm/yr, m/yr) fits them: check its values "
+              "and its nodata value")
+    raise FcadDataError(path, f"layer {layer!r}: 99th percentile of |deformation rate| is "
+                        f"{read}, {bound}; {advice}")

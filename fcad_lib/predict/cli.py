@@ -15,16 +15,24 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fcad_lib.bundle import PREPROCESSING_FILE, Preprocessing, check_bundle_files, load_bundle
+from fcad_lib.bundle import (
+    MODEL_FILE,
+    PREPROCESSING_FILE,
+    Preprocessing,
+    check_bundle_files,
+    load_bundle,
+)
 from fcad_lib.data.manifest import StudyArea, get_area
 from fcad_lib.data.stack_build import build_factor_stack
 from fcad_lib.data.stack_io import open_factor_stack
 from fcad_lib.errors import FcadDataError, MissingFileError
 from fcad_lib.factors import ROLE_FACTORS
 from fcad_lib.predict.domain import DomainReport, UnseenCodesAsNodata, check_domain, enforce
+from fcad_lib.predict.lock import StaleLockWarning, output_lock
 from fcad_lib.predict.output import PredictionResult
 from fcad_lib.predict.polygons import MIN_POLYGON_PX, vectorize, write_polygons
 from fcad_lib.predict.sequential import predict_raster
@@ -32,6 +40,7 @@ from fcad_lib.predict.staging import (
     check_out_dir,
     publish,
     reuse_or_write_stack,
+    run_key,
     stack_key,
     staging_dir,
 )
@@ -76,6 +85,13 @@ def _check_area_factors(area: StudyArea, preprocessing: Preprocessing) -> None:
     if missing:
         raise FcadDataError(area.manifest_path, f"area {area.name!r} lacks factor(s) {missing} "
                             f"that the model needs (it was trained on {preprocessing.factors})")
+
+
+def _user_files(area: StudyArea | None, stack: Path) -> tuple[str, ...]:
+    """The files the user gave: the stack, or the area's layers that make its factors."""
+    if area is None:
+        return (str(stack),)
+    return tuple(str(area.layer(r).path) for r in ROLE_FACTORS if area.has(r))
 
 
 def predict_area(
@@ -125,34 +141,50 @@ def predict_area(
 
     Notes
     -----
-    A killed run resumes when called again with the same arguments: the staged stack of an area
-    is reused, and the predictor's checkpoint matches by content (not by modification time).
+    A killed run resumes when called again with the same arguments: each run stages in
+    ``out_dir/.staging/<run key>/`` (:func:`~fcad_lib.predict.staging.run_key`), the staged
+    stack of an area is reused, and the predictor's checkpoint matches by content (not by
+    modification time). The output folder is locked for the whole run
+    (:mod:`fcad_lib.predict.lock`): a second run on it raises
+    :class:`~fcad_lib.errors.OutputLockedError`.
     """
-    out = check_out_dir(out_dir, overwrite)
+    out = check_out_dir(out_dir, overwrite)  # fail fast, before the lock creates the folder
     preprocessing = read_preprocessing(bundle_dir)
     area, stack = _resolve_input(area_or_stack, manifest)
     if area is not None:
         _check_area_factors(area, preprocessing)
-    staging = staging_dir(out)
-    names = ["probability.tif", "landslide_map.tif", "polygons.gpkg"]
-    if area is not None:
-        stack = reuse_or_write_stack(
-            staging, stack_key(area, resolution_m),
-            lambda tif: build_factor_stack(area, tif, resolution_m=resolution_m))
-        names.insert(0, stack.name)
-    report = check_domain(preprocessing, stack)
-    problems = enforce(report, strict)
-    if on_domain is not None:
-        on_domain(report)
-    else:
-        for problem in problems:
-            warnings.warn(problem, DomainWarning, stacklevel=2)
-    model = load_model(bundle_dir)
-    result = predict_raster(model, UnseenCodesAsNodata(preprocessing), stack, staging, **kwargs)
-    gdf = vectorize(result.landslide_map, min_area_m2=min_area_m2,
-                    probability_path=result.probability, min_area_px=min_area_px)
-    write_polygons(gdf, staging / "polygons.gpkg")
-    paths = publish(staging, out, names)
+    source = (stack_key(area, resolution_m) if area is not None
+              else f"{stack.resolve()}:{stack.stat().st_size}")
+    settings = {k: v for k, v in kwargs.items() if k not in ("progress", "on_strip_done")}
+    key = run_key([Path(bundle_dir) / MODEL_FILE, Path(bundle_dir) / PREPROCESSING_FILE],
+                  source, resolution_m=resolution_m, min_area_m2=min_area_m2,
+                  min_area_px=min_area_px, **settings)
+    with output_lock(out):
+        check_out_dir(out, overwrite)  # again: a run that ended meanwhile may have filled it
+        staging = staging_dir(out, key)
+        names = ["probability.tif", "landslide_map.tif", "polygons.gpkg"]
+        if area is not None:
+            stack = reuse_or_write_stack(
+                staging, stack_key(area, resolution_m),
+                lambda tif: build_factor_stack(area, tif, resolution_m=resolution_m))
+            names.insert(0, stack.name)
+        report = check_domain(preprocessing, stack)
+        problems = enforce(report, strict)  # a refusal names the stack it read
+        # the staged stack is gone after the run: name the published one and the user's files
+        report = replace(report, stack=str(out / stack.name) if area is not None else str(stack),
+                         inputs=_user_files(area, stack))
+        if on_domain is not None:
+            on_domain(report)
+        else:
+            for problem in problems:
+                warnings.warn(problem, DomainWarning, stacklevel=2)
+        model = load_model(bundle_dir)
+        result = predict_raster(model, UnseenCodesAsNodata(preprocessing), stack, staging,
+                                **kwargs)
+        gdf = vectorize(result.landslide_map, min_area_m2=min_area_m2,
+                        probability_path=result.probability, min_area_px=min_area_px)
+        write_polygons(gdf, staging / "polygons.gpkg")
+        paths = publish(staging, out, names)
     return PredictionResult(paths["probability.tif"], paths["landslide_map.tif"],
                             result.threshold, result.tiles, polygons=paths["polygons.gpkg"],
                             stack=paths.get("factors.tif", stack))
@@ -192,14 +224,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in r.problems:
             print(f"fcad-predict: warning: {problem}", file=sys.stderr)
 
+    def one_line(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+        print(f"fcad-predict: warning: {message}", file=sys.stderr)  # no source line
+
     try:
-        result = predict_area(
-            args.model_dir, args.area, args.out_dir, resolution_m=args.resolution_m,
-            min_area_m2=args.min_area_m2, manifest=args.manifest, overwrite=args.overwrite,
-            strict=args.strict, min_area_px=args.min_area_px, on_domain=report, tile=args.tile,
-            overlap=args.overlap, batch_size=args.batch_size, threshold=args.threshold,
-            window_fn=args.window, progress=not args.no_progress,
-        )
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line
+            warnings.simplefilter("always", StaleLockWarning)  # every run says it, not once
+            result = predict_area(
+                args.model_dir, args.area, args.out_dir, resolution_m=args.resolution_m,
+                min_area_m2=args.min_area_m2, manifest=args.manifest, overwrite=args.overwrite,
+                strict=args.strict, min_area_px=args.min_area_px, on_domain=report,
+                tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
+                threshold=args.threshold, window_fn=args.window,
+                progress=not args.no_progress,
+            )
     except (FcadDataError, OSError, ValueError) as exc:  # OSError: also rasterio's IO errors
         # bad input is the user's to fix: say what is wrong, without a traceback
         print(f"fcad-predict: error: {exc}", file=sys.stderr)

@@ -82,7 +82,11 @@ class ChannelCheck:
 
 @dataclass(frozen=True)
 class DomainReport:
-    """What :func:`check_domain` found; ``problems`` lists the out-of-domain findings."""
+    """What :func:`check_domain` found; ``problems`` lists the out-of-domain findings.
+
+    ``stack`` is the stack that was read; ``inputs`` the user's files it was made from (the
+    caller names them, e.g. an area's layers, as :func:`check_domain` only sees the stack).
+    """
 
     stack: str
     pixels: int
@@ -91,6 +95,7 @@ class DomainReport:
     channels: list[ChannelCheck]
     lithology_pixels: int = 0
     unseen_codes: dict[int, int] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ()
 
     @property
     def valid_fraction(self) -> float:
@@ -117,6 +122,7 @@ class DomainReport:
         """JSON-safe summary (no NaN or Infinity)."""
         return {
             "stack": self.stack,
+            "inputs": list(self.inputs),
             "valid_fraction": round(self.valid_fraction, 6),
             "unseen_lithology_pixels": self.unseen_pixels,
             "unseen_lithology_codes": {str(k): v for k, v in sorted(self.unseen_codes.items())},

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ from fcad_lib.data.stack_build import window_transform
 _CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])
 #: Side of the square windows of the map vectorised at a time (pixels).
 VECTOR_BLOCK = 4096
+#: Timestamp GDAL writes into a GeoPackage (``gpkg_contents.last_change``) instead of the clock,
+#: so that a re-run with the same inputs writes the same bytes.
+GPKG_DATE = "2000-01-01T00:00:00.000Z"
 #: Default smallest polygon, in pixels: most one- to three-pixel regions of a thresholded
 #: probability map are noise, not landslides (``min_area_m2`` overrides it).
 MIN_POLYGON_PX = 4
@@ -168,10 +172,32 @@ def vectorize(
     return gdf[["geometry", "area_m2", "mean_probability"]]
 
 
+@contextmanager
+def fixed_gpkg_date(date: str = GPKG_DATE) -> Iterator[None]:
+    """GDAL's ``OGR_CURRENT_DATE`` set to ``date`` inside the block, restored after.
+
+    Set in the environment, not through one library's GDAL config: pyogrio and fiona each
+    bundle their own GDAL, and every GDAL reads the environment when the option is asked for.
+    """
+    before = os.environ.get("OGR_CURRENT_DATE")
+    os.environ["OGR_CURRENT_DATE"] = date
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("OGR_CURRENT_DATE", None)
+        else:
+            os.environ["OGR_CURRENT_DATE"] = before
+
+
 def write_polygons(gdf: Any, path: str | os.PathLike, layer: str = "landslides") -> Path:
-    """Write polygons to a GeoPackage under a temporary name, then move it into place."""
+    """Write polygons to a GeoPackage under a temporary name, then move it into place.
+
+    The GeoPackage's timestamp is fixed (:data:`GPKG_DATE`), so the same polygons give the same
+    bytes, run after run.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, fixed_gpkg_date():
         gdf.to_file(tmp, layer=layer, driver="GPKG")
     return path

@@ -1,11 +1,14 @@
 """The output folder of a whole-area run: refuse to clobber it, stage, then publish together.
 
 A run writes every output (``factors.tif``, ``probability.tif``, ``landslide_map.tif``,
-``polygons.gpkg``) under ``OUT/.staging/`` and moves them into ``OUT`` only when all of them
-are complete, so a failed run never leaves a new file beside an old one of another run. An
-existing non-empty ``OUT`` is refused unless the caller says ``overwrite``; the staging folder
-of a killed run is what a re-run of the same command resumes from (the factor stack of an area
-is reused when the area and grid are unchanged, :func:`reuse_or_write_stack`).
+``polygons.gpkg``) under its own ``OUT/.staging/<run key>/`` and moves them into ``OUT`` only
+when all of them are complete, so a failed run never leaves a new file beside an old one of
+another run, and runs with different settings never share staged tiles. An existing non-empty
+``OUT`` is refused unless the caller says ``overwrite``. The run key hashes what the staged
+files depend on (:func:`run_key`), so a re-run of the same command finds the folder of a killed
+run and resumes from it (the factor stack of an area is reused when the area and grid are
+unchanged, :func:`reuse_or_write_stack`; the predictor's checkpoint then checks the content).
+The caller holds the folder's lock (:mod:`fcad_lib.predict.lock`) around all of this.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from fcad_lib.data.checksums import sha256_file
 from fcad_lib.data.manifest import StudyArea
 from fcad_lib.errors import FcadDataError
+from fcad_lib.predict.lock import LOCK_FILE
 
 #: Work folder of a run inside its output folder.
 STAGING = ".staging"
@@ -31,7 +36,7 @@ STACK_RECORD = "factors.json"
 
 
 def check_out_dir(out_dir: str | os.PathLike[str], overwrite: bool = False) -> Path:
-    """Refuse an output folder that holds anything but a staging folder, unless ``overwrite``.
+    """Refuse an output folder holding more than staging and lock, unless ``overwrite``.
 
     Raises
     ------
@@ -42,7 +47,7 @@ def check_out_dir(out_dir: str | os.PathLike[str], overwrite: bool = False) -> P
     if out.exists() and not out.is_dir():
         raise FcadDataError(out, "output path exists and is not a folder")
     if out.is_dir() and not overwrite:
-        entries = sorted(p.name for p in out.iterdir() if p.name != STAGING)
+        entries = sorted(p.name for p in out.iterdir() if p.name not in (STAGING, LOCK_FILE))
         if entries:
             raise FcadDataError(out, f"output folder is not empty ({', '.join(entries[:3])}"
                                 f"{' ...' if len(entries) > 3 else ''}); pass --overwrite to "
@@ -50,9 +55,29 @@ def check_out_dir(out_dir: str | os.PathLike[str], overwrite: bool = False) -> P
     return out
 
 
-def staging_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """``out_dir/.staging``, created (with ``out_dir``) if needed."""
-    staging = Path(out_dir) / STAGING
+def run_key(bundle_files: Sequence[Path], source: str, **params: Any) -> str:
+    """Staging folder name of a run: what its staged files depend on, hashed (16 hex digits).
+
+    Parameters
+    ----------
+    bundle_files : sequence of pathlib.Path
+        The model bundle's files, entering by content.
+    source : str
+        The input: :func:`stack_key` of an area, or a stack file's path and size (its content
+        is checked by the predictor's checkpoint, so a touched stack still resumes).
+    **params
+        Every other setting of the run (tiling, threshold ...).
+    """
+    h = hashlib.sha256()
+    for path in bundle_files:
+        h.update(sha256_file(path).encode())
+    h.update(json.dumps([source, params], sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+def staging_dir(out_dir: str | os.PathLike[str], key: str) -> Path:
+    """``out_dir/.staging/<key>``, created (with ``out_dir``) if needed."""
+    staging = Path(out_dir) / STAGING / key
     staging.mkdir(parents=True, exist_ok=True)
     return staging
 
@@ -95,10 +120,11 @@ def reuse_or_write_stack(staging: Path, key: str, build: Callable[[Path], Any]) 
 
 
 def publish(staging: Path, out_dir: Path, names: Sequence[str]) -> dict[str, Path]:
-    """Move the finished ``names`` from ``staging`` into ``out_dir`` and drop ``staging``.
+    """Move the finished ``names`` from ``staging`` into ``out_dir`` and drop all staging.
 
     Outputs of a previous run that this run did not write (e.g. its ``factors.tif``) are removed
-    first, so the folder holds one run's files only.
+    first, so the folder holds one run's files only; so is the staged work of killed runs with
+    other settings (the caller holds the folder's lock: no other run is using it).
 
     Returns
     -------
@@ -115,5 +141,5 @@ def publish(staging: Path, out_dir: Path, names: Sequence[str]) -> dict[str, Pat
     for name in names:
         os.replace(staging / name, out_dir / name)
         published[name] = out_dir / name
-    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(out_dir / STAGING, ignore_errors=True)
     return published

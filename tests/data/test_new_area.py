@@ -52,3 +52,21 @@ def test_cli_prints_yaml(small_area, capsys):
                  "--relative-to", str(Path(small_area["manifest"]).parent)]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
     assert printed["mine"]["layers"][0]["role"] == "dem"
+
+
+def test_tab_indented_manifest_is_one_line_not_a_traceback(small_area, tmp_path, capsys):
+    from fcad_lib.data.manifest import load_manifest
+    from fcad_lib.errors import ManifestError
+
+    manifest = tmp_path / "tabs.yml"
+    manifest.write_text("version: 1\nareas:\n\told: {}\n")
+    assert main(["mine", "--dem", str(small_area["files"]["dem"]), "--manifest",
+                 str(manifest)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert err == (f"new_area: error: {manifest}: not valid YAML at line 3, column 1: found "
+                   "character '\\t' that cannot start any token; indent with spaces, YAML does "
+                   "not allow tabs")
+    assert manifest.read_text() == "version: 1\nareas:\n\told: {}\n"  # left as it was
+    with pytest.raises(ManifestError, match=r"^[^\n]*line 3, column 1[^\n]*$"):
+        load_manifest(manifest)  # fcad-predict --manifest reads it this way

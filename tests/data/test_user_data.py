@@ -93,7 +93,8 @@ def test_geotiff_unit_tag_is_read_and_converted(tmp_path):
 
 def test_wrong_unit_is_caught_by_magnitude_naming_the_layer(tmp_path):
     path = _tif(tmp_path / "vel.tif", _rate_m_per_yr())
-    with pytest.raises(FcadDataError, match=r"'deformation_rate'.*look like m/yr"):
+    with pytest.raises(FcadDataError, match=r"'deformation_rate'.*is 0.0\d+ mm/yr, below "
+                                            r".*; read as m/yr they would be plausible"):
         layer_entry(path, "deformation_rate", units="mm/yr")
     # the same mistake written into a manifest by hand stops the loader
     manifest = tmp_path / "m.yml"

@@ -40,6 +40,33 @@ class FakePreprocessing:
         return np.nan_to_num(x, nan=0.0).astype("float32"), valid
 
 
+def make_bundle(path: Path, factors: list[str], mean: list[float], std: list[float],
+                codes: list[int] = ()) -> Path:
+    """A bundle folder with a real ``preprocessing.json`` and an empty ``model.keras``.
+
+    The model file is a placeholder: tests replace ``cli.load_model`` with
+    :func:`tiny_model_of` (Keras saving is tested elsewhere).
+    """
+    from fcad_lib.bundle import MODEL_FILE, Preprocessing
+    from fcad_lib.samples.patches import lithology_channels
+
+    path.mkdir()
+    (path / MODEL_FILE).write_bytes(b"")
+    channels = lithology_channels(factors, "onehot", codes)
+    Preprocessing(channels=channels, factors=factors, lithology_encoding="onehot",
+                  lithology_codes=list(codes), mean=mean, std=std, patch_size=16,
+                  threshold=0.5).to_json(path / "preprocessing.json")
+    return path
+
+
+def tiny_model_of(bundle: Path) -> keras.Model:
+    """Stands in for the bundle's model: a :func:`tiny_model` with its channel count."""
+    from fcad_lib.bundle import Preprocessing
+
+    prep = Preprocessing.from_json(Path(bundle) / "preprocessing.json")
+    return tiny_model(channels=len(prep.channels))
+
+
 def tiny_model(channels: int = len(FACTORS), seed: int = 0) -> keras.Model:
     """3x3 conv + sigmoid with seeded weights: deterministic, fully convolutional."""
     inp = keras.Input((None, None, channels))

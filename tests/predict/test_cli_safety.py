@@ -12,12 +12,10 @@ import numpy as np
 import pytest
 import rasterio
 
-from fcad_lib.bundle import MODEL_FILE, Preprocessing
 from fcad_lib.data.study_area import load_study_area
 from fcad_lib.predict import cli
 from fcad_lib.predict.polygons import vectorize
-from fcad_lib.samples.patches import lithology_channels
-from tests.predict.helpers import ROOT, read, tiny_model, write_stack
+from tests.predict.helpers import ROOT, make_bundle, read, tiny_model_of, write_stack
 
 AREA_FACTORS = ["deformation_rate", "slope", "lithology"]
 STACK_FACTORS = ["deformation_rate", "elevation", "slope"]
@@ -28,23 +26,6 @@ class Killed(Exception):
     """Stands in for a kill: raised from inside the predictor, so nothing is cleaned up."""
 
 
-def _bundle(path: Path, factors: list[str], mean: list[float], std: list[float],
-            codes: list[int] = ()) -> Path:
-    path.mkdir()
-    (path / MODEL_FILE).write_bytes(b"")  # load_model is replaced by the tiny model below
-    channels = lithology_channels(factors, "onehot", codes)
-    Preprocessing(channels=channels, factors=factors, lithology_encoding="onehot",
-                  lithology_codes=list(codes), mean=mean, std=std, patch_size=16,
-                  threshold=0.5).to_json(path / "preprocessing.json")
-    return path
-
-
-def _tiny_model_of(bundle: Path):
-    """Stands in for the bundle's model (Keras saving is tested elsewhere)."""
-    prep = Preprocessing.from_json(Path(bundle) / "preprocessing.json")
-    return tiny_model(channels=len(prep.channels))
-
-
 @pytest.fixture
 def area_bundle(tmp_path, small_area, monkeypatch):
     """A bundle whose normaliser fits the small area (so no domain warning), and the manifest."""
@@ -52,16 +33,16 @@ def area_bundle(tmp_path, small_area, monkeypatch):
     valid = ds["valid"].values
     stats = [(float(ds[f].values[valid].mean()), float(ds[f].values[valid].std()))
              for f in AREA_FACTORS[:2]]
-    bundle = _bundle(tmp_path / "area_bundle", AREA_FACTORS, [m for m, _ in stats] + [0.0, 0.0],
+    bundle = make_bundle(tmp_path / "area_bundle", AREA_FACTORS, [m for m, _ in stats] + [0.0, 0.0],
                      [s for _, s in stats] + [1.0, 1.0], codes=[1, 2])
-    monkeypatch.setattr(cli, "load_model", _tiny_model_of)
+    monkeypatch.setattr(cli, "load_model", tiny_model_of)
     return bundle, str(small_area["manifest"])
 
 
 @pytest.fixture
 def stack_bundle(tmp_path, monkeypatch):
-    bundle = _bundle(tmp_path / "stack_bundle", STACK_FACTORS, [1.0] * 3, [0.5] * 3)
-    monkeypatch.setattr(cli, "load_model", _tiny_model_of)
+    bundle = make_bundle(tmp_path / "stack_bundle", STACK_FACTORS, [1.0] * 3, [0.5] * 3)
+    monkeypatch.setattr(cli, "load_model", tiny_model_of)
     return bundle, write_stack(tmp_path / "stack.tif", 60, 40)
 
 
@@ -94,7 +75,7 @@ def test_killed_area_run_resumes_without_rewriting_the_stack(tmp_path, area_bund
     _strips(monkeypatch, kill_after=1)
     with pytest.raises(Killed):
         _run(args)
-    staged = tmp_path / "out" / ".staging" / "factors.tif"
+    [staged] = (tmp_path / "out" / ".staging").glob("*/factors.tif")  # the run's own folder
     before = (staged.stat().st_ino, staged.stat().st_mtime_ns)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".staging"]
     seen = _strips(monkeypatch)
@@ -159,6 +140,23 @@ def test_failed_run_leaves_the_previous_outputs_untouched(tmp_path, area_bundle,
         assert src.shape == (60, 40)
 
 
+# ------------------------------------------------------------------------- output JSON
+def test_output_json_names_the_users_files(tmp_path, area_bundle, stack_bundle, small_area,
+                                           capsys):
+    """Not the staged stack, which is gone after the run (issue 19)."""
+    bundle, manifest = area_bundle
+    out = tmp_path / "out"
+    assert _run([str(bundle), "small", str(out), "--manifest", manifest]) == 0
+    domain = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["domain"]
+    assert domain["stack"] == str(out / "factors.tif") and Path(domain["stack"]).is_file()
+    assert domain["inputs"] == [str(small_area["files"][r])
+                                for r in ("deformation_rate", "dem", "lithology")]
+    s_bundle, stack = stack_bundle
+    assert _run([str(s_bundle), str(stack), str(tmp_path / "s")]) == 0
+    domain = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["domain"]
+    assert domain["stack"] == str(stack) and domain["inputs"] == [str(stack)]
+
+
 # ---------------------------------------------------------------------------- domain
 def test_empty_stack_never_reaches_tiling(tmp_path, stack_bundle, monkeypatch, capsys):
     bundle, stack = stack_bundle
@@ -177,9 +175,9 @@ def test_unseen_lithology_is_nodata_reported_and_strict_stops(tmp_path, monkeypa
     lith[30:, 30:] = 9.0
     with rasterio.open(stack, "r+") as dst:
         dst.write(lith.astype("float32"), 2)
-    bundle = _bundle(tmp_path / "bundle", factors, [1.0, 0.0, 0.0], [0.5, 1.0, 1.0],
+    bundle = make_bundle(tmp_path / "bundle", factors, [1.0, 0.0, 0.0], [0.5, 1.0, 1.0],
                      codes=[1, 2])
-    monkeypatch.setattr(cli, "load_model", _tiny_model_of)
+    monkeypatch.setattr(cli, "load_model", tiny_model_of)
     assert _run([str(bundle), str(stack), str(tmp_path / "out")]) == 0
     out, err = capsys.readouterr()
     assert "fcad-predict: warning: channel 'lithology'" in err and "9 (100 px)" in err
@@ -224,7 +222,7 @@ print(codes, [m for m in ("tensorflow", "keras") if m in sys.modules])
 
 def test_inputs_are_checked_before_tensorflow_is_imported(tmp_path, area_bundle, small_area):
     bundle, manifest = area_bundle
-    optical = _bundle(tmp_path / "optical", ["deformation_rate", "B2"], [0.0] * 2, [1.0] * 2)
+    optical = make_bundle(tmp_path / "optical", ["deformation_rate", "B2"], [0.0] * 2, [1.0] * 2)
     full = tmp_path / "full"
     full.mkdir()
     (full / "x").write_text("")
