@@ -13,7 +13,7 @@
 
 from fcad_lib.plots.area_map import plot_area_map
 from fcad_lib.plots.bars import plot_score_bars
-from fcad_lib.plots.curves import plot_learning_curves
+from fcad_lib.plots.curves import plot_curve_grid, plot_learning_curves
 from fcad_lib.plots.diagrams import plot_fcdensenet_diagram
 from fcad_lib.plots.examples import pick_examples, plot_prediction_zooms
 from fcad_lib.plots.factor_maps import plot_factor_maps
@@ -22,6 +22,7 @@ from fcad_lib.plots.legends import class_names, class_names_for_area
 from fcad_lib.plots.scaling import plot_scaling
 
 __all__ = [
+    "plot_curve_grid",
     "plot_learning_curves",
     "class_names",
     "class_names_for_area",

@@ -1,25 +1,59 @@
-"""Learning curves: training and validation loss per epoch, with the best epoch marked."""
+"""Learning curves: training loss and validation AP per evaluation, with the best one marked."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from fcad_lib.plots.style import book_style
 
-__all__ = ["plot_learning_curves"]
+__all__ = ["plot_curve_grid", "plot_learning_curves"]
+
+
+def _selection(history: pd.DataFrame) -> tuple[str, bool]:
+    """The column that chose the checkpoint and whether higher is better."""
+    if "val_ap" in history and history["val_ap"].notna().any():
+        return "val_ap", True
+    return "val_loss", False
+
+
+def _draw(history: pd.DataFrame, ax: Any, legend: bool) -> None:
+    epoch = history["epoch"] + 1  # 1-based on the axis, as people count epochs
+    for col, label, style in (("loss", "training loss", "-"),
+                              ("val_loss", "validation loss", "--")):
+        if col in history:
+            ax.plot(epoch, history[col], style, marker="o", ms=2.5, color="C0", label=label)
+    ax.set_xlabel("evaluation (epoch)")
+    ax.set_ylabel("loss")
+    col, higher = _selection(history)
+    target = ax
+    if col == "val_ap":
+        target = ax.twinx()
+        target.plot(epoch, history[col], marker="s", ms=2.5, color="C3", label="validation AP")
+        target.set_ylabel("validation AP", color="C3")
+        target.set_ylim(bottom=0)
+    if col in history and history[col].notna().any():
+        best = history[col].idxmax() if higher else history[col].idxmin()
+        ax.axvline(epoch[best], color="0.6", ls=":", lw=1, label=f"best {epoch[best]}")
+    if legend:
+        handles = ax.get_legend_handles_labels()
+        extra = target.get_legend_handles_labels() if target is not ax else ([], [])
+        ax.legend(handles[0] + extra[0], handles[1] + extra[1], frameon=False, fontsize=8)
 
 
 @book_style
 def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | None = None) -> Any:
-    """Training and validation loss per epoch, with the best epoch marked.
+    """Training loss and the selection quantity (validation AP, or loss) per evaluation.
 
     Parameters
     ----------
     history
-        :attr:`TrainResult.history` or ``pandas.read_csv("history.csv")``.
+        :attr:`TrainResult.history`, ``pandas.read_csv("history.csv")`` or a result's
+        ``curve``; ``epoch`` is 0-based.
     ax
         Axes to draw into; a new figure otherwise.
     title
@@ -33,16 +67,48 @@ def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | Non
         fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
     else:
         fig = ax.figure
-    epoch = history["epoch"] + 1  # 1-based on the axis, as people count epochs
-    for col, label in (("loss", "training"), ("val_loss", "validation")):
-        if col in history:
-            ax.plot(epoch, history[col], marker="o", ms=3, label=label)
-    if "val_loss" in history and history["val_loss"].notna().any():
-        best = history["val_loss"].idxmin()
-        ax.axvline(epoch[best], color="0.6", ls="--", lw=1, label=f"best epoch {epoch[best]}")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    _draw(pd.DataFrame(history), ax, legend=True)
     if title:
         ax.set_title(title)
-    ax.legend(frameon=False)
+    return fig
+
+
+@book_style
+def plot_curve_grid(curves: Mapping[str, Sequence[Mapping[str, Any]]],
+                    ncols: int = 4) -> Any:
+    """Small multiples: validation AP per evaluation of every run, one panel per method.
+
+    Parameters
+    ----------
+    curves
+        ``{panel title: [result, ...]}``; each result has a ``curve`` (column -> values, as
+        :func:`fcad_lib.training.experiments.run_experiment` stores it) and a ``spec`` whose
+        ``split`` and ``seed`` label the line. Runs without a curve are skipped.
+    ncols
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    names = [k for k, runs in curves.items() if any(r.get("curve") for r in runs)]
+    nrows = max(1, int(np.ceil(len(names) / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.8 * nrows), squeeze=False,
+                             layout="constrained", sharey=True)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        for r in curves[name]:
+            curve = pd.DataFrame(r.get("curve") or {})
+            if curve.empty:
+                continue
+            col, _ = _selection(curve)
+            spec = r["spec"]
+            ax.plot(curve["epoch"] + 1, curve[col], lw=1.2,
+                    ls="-" if spec["split"] == "random" else "--",
+                    label=f"{spec['split']} {spec['seed']}")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("evaluation")
+    axes[0, 0].set_ylabel("validation AP")
+    axes.flat[0].legend(frameon=False, fontsize=7, title="split, seed", title_fontsize=7)
     return fig
