@@ -148,6 +148,22 @@ def test_spec_from_params_reads_only_the_budget():
     spec = ExperimentSpec.from_params(params, model="unet", factors=["B2", "B3"], seed=2)
     assert spec == ExperimentSpec("unet", ("B2", "B3"), seed=2, patch_size=64, stride=32,
                                   epochs=3, learning_rate=0.01, model_config="tiny")
-    assert spec.loss == "bce"  # not a budget field: the notebook's globals cannot set it
+    assert spec.loss == "bce_dice"  # not a budget field: the notebook's globals cannot set it
+
+
+def test_spec_from_params_applies_the_named_recipe():
+    params = {"recipe": "paper", "epochs": 3, "learning_rate": 1e-4}
+    spec = ExperimentSpec.from_params(params, model="unet", factors=["B2"])
+    assert (spec.loss, spec.sampling, spec.lr_schedule, spec.monitor) == (
+        "bce", "grid", "constant", "val_loss")
+    assert spec.learning_rate == 1e-4  # the budget wins over the recipe
+    # a field given by the notebook wins over the recipe
+    assert ExperimentSpec.from_params(params, model="unet", factors=["B2"],
+                                      loss="dice").loss == "dice"
+    modern = ExperimentSpec.from_params({"recipe": "rare-foreground"}, model="unet",
+                                        factors=["B2"])
+    assert (modern.loss, modern.sampling, modern.monitor) == ("bce_dice", "foreground", "val_ap")
+    with pytest.raises(ValueError, match="unknown training recipe"):
+        ExperimentSpec.from_params({"recipe": "magic"}, model="unet", factors=["B2"])
     with pytest.raises(TypeError, match="no field"):
         ExperimentSpec.from_params(params, model="unet", factors=(), sead=2)
