@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from fcad_lib.errors import MissingFileError
+from fcad_lib.factors import FACTOR_UNITS
 from fcad_lib.jsonio import dumps
 from fcad_lib.samples.normalize import Normalizer, scale
 from fcad_lib.samples.patches import LithologyEncoding, Patches, encode_channels, valid_of
@@ -31,6 +32,7 @@ __all__ = [
     "MODEL_FILE",
     "PREPROCESSING_FILE",
     "Preprocessing",
+    "TrainingGrid",
     "check_compatible",
     "load_bundle",
     "needed_factors",
@@ -50,6 +52,51 @@ BACKUP_DIR = "backup"
 
 
 @dataclass
+class TrainingGrid:
+    """The grid a model was trained on, recorded in its bundle.
+
+    A network learns its features at the scale of its training pixels (a slope at 30 m is not a
+    slope at 10 m, a 20 px landslide at 12.5 m is 8 px at 30 m), so the predictor compares a
+    target grid's pixel size with ``resolution_m`` (:mod:`fcad_lib.predict.resolution`).
+    """
+
+    resolution_m: float
+    crs: str | None
+    factor_units: dict[str, str]
+    patch_size: int
+    profile: str | None = None
+
+    @classmethod
+    def of_stack(cls, ds: Any, factors: Sequence[str], patch_size: int,
+                 profile: str | None = None) -> TrainingGrid | None:
+        """The grid of an aligned stack (``load_study_area``'s); None if it states no pixel size.
+
+        Parameters
+        ----------
+        ds : xarray.Dataset
+            The stack: ``attrs["resolution_m"]`` / ``attrs["crs"]``, else its ``rio`` transform
+            and CRS.
+        factors : sequence of str
+            The factors the model is trained on.
+        patch_size : int
+            Training patch side in pixels.
+        profile : str, optional
+            Name of the ``profiles.yml`` profile whose budget trained the model.
+        """
+        resolution = ds.attrs.get("resolution_m")
+        crs = ds.attrs.get("crs")
+        try:  # a stack without a transform (a test's toy) has no rio georeference
+            resolution = resolution or abs(float(ds.rio.resolution()[0]))
+            crs = crs or (ds.rio.crs.to_string() if ds.rio.crs is not None else None)
+        except Exception:  # rioxarray raises several types for a missing georeference
+            pass
+        if not resolution:
+            return None
+        units = {f: str(ds[f].attrs.get("units") or FACTOR_UNITS.get(f, "")) for f in factors}
+        return cls(float(resolution), crs, units, int(patch_size), profile)
+
+
+@dataclass
 class Preprocessing:
     """Everything needed to turn raw factor rasters into a saved model's input.
 
@@ -66,6 +113,8 @@ class Preprocessing:
     patch_size: int
     threshold: float = 0.5
     model_name: str | None = None
+    #: The training grid; None in bundles written before it was recorded.
+    grid: TrainingGrid | None = None
 
     @classmethod
     def from_patches(
@@ -74,8 +123,9 @@ class Preprocessing:
         normalizer: Normalizer,
         threshold: float = 0.5,
         model_name: str | None = None,
+        grid: TrainingGrid | None = None,
     ) -> Preprocessing:
-        """Combine the patches' channel layout with a fitted normaliser."""
+        """Combine the patches' channel layout with a fitted normaliser (and the stack's grid)."""
         if list(normalizer.channels) != list(patches.channels):
             raise ValueError("normaliser and patches have different channels")
         return cls(
@@ -88,6 +138,7 @@ class Preprocessing:
             patch_size=int(patches.X.shape[1]),
             threshold=float(threshold),
             model_name=model_name,
+            grid=grid,
         )
 
     @property
@@ -132,6 +183,8 @@ class Preprocessing:
     def from_json(cls, path: str | PathLike[str]) -> Preprocessing:
         """Read what :meth:`to_json` wrote."""
         d = json.loads(Path(path).read_text())
+        if isinstance(d.get("grid"), dict):
+            d["grid"] = TrainingGrid(**d["grid"])
         return cls(**d)
 
 

@@ -61,3 +61,7 @@ class TableError(FcadDataError):
 
 class OutputLockedError(FcadDataError):
     """Another run is writing to the output folder (its lock file names it)."""
+
+
+class ResolutionMismatchError(FcadDataError):
+    """The target grid's pixels are much finer or coarser than the model's training pixels."""

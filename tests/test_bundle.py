@@ -76,3 +76,23 @@ def test_save_and_load_bundle_names_missing_files(tmp_path):
     assert json.loads((tmp_path / CONFIG_FILE).read_text()) == {"epochs": 3}
     with pytest.raises(FileNotFoundError, match=MODEL_FILE):  # MissingFileError is one
         load_bundle(tmp_path)
+
+
+def test_training_grid_is_recorded_and_old_bundles_still_load(tmp_path, small_area):
+    from fcad_lib.bundle import TrainingGrid
+    from fcad_lib.data.study_area import load_study_area
+
+    ds = load_study_area("small", manifest=small_area["manifest"])
+    grid = TrainingGrid.of_stack(ds, ["deformation_rate", "slope"], 16, profile="quick")
+    assert grid == TrainingGrid(10.0, "EPSG:32647", {"deformation_rate": "mm/yr",
+                                                    "slope": "degree"}, 16, "quick")
+    p = samples.extract_patches(make_stack(), FACTORS, size=8, stride=8)
+    prep = Preprocessing.from_patches(p, samples.Normalizer().fit(p), grid=grid)
+    prep.to_json(tmp_path / PREPROCESSING_FILE)
+    assert Preprocessing.from_json(tmp_path / PREPROCESSING_FILE).grid == grid
+    old = json.loads((tmp_path / PREPROCESSING_FILE).read_text())
+    del old["grid"]  # a bundle written before grids were recorded
+    (tmp_path / PREPROCESSING_FILE).write_text(json.dumps(old))
+    assert Preprocessing.from_json(tmp_path / PREPROCESSING_FILE).grid is None
+    # a toy stack without a CRS still states its pixel size
+    assert TrainingGrid.of_stack(make_stack(), FACTORS, 8).resolution_m == 12.5

@@ -35,6 +35,7 @@ from fcad_lib.predict.domain import DomainReport, UnseenCodesAsNodata, check_dom
 from fcad_lib.predict.lock import StaleLockWarning, output_lock
 from fcad_lib.predict.output import PredictionResult
 from fcad_lib.predict.polygons import MIN_POLYGON_PX, vectorize, write_polygons
+from fcad_lib.predict.resolution import check_resolution, target_resolution_m
 from fcad_lib.predict.sequential import predict_raster
 from fcad_lib.predict.staging import (
     check_out_dir,
@@ -106,6 +107,7 @@ def predict_area(
     strict: bool = False,
     min_area_px: float = MIN_POLYGON_PX,
     on_domain: Callable[[DomainReport], None] | None = None,
+    allow_resolution_mismatch: bool = False,
     **kwargs: Any,
 ) -> PredictionResult:
     """Bundle + study area (manifest name) or factor-stack GeoTIFF -> maps and polygons.
@@ -136,6 +138,10 @@ def predict_area(
     on_domain : callable, optional
         Receives the :class:`~fcad_lib.predict.domain.DomainReport` (its ``problems`` are then
         the caller's to report; without it each is a :class:`DomainWarning`).
+    allow_resolution_mismatch : bool
+        Map a grid more than 1.5x finer or coarser than the model's training grid
+        (:mod:`fcad_lib.predict.resolution`) instead of refusing it; the result's ``grid``
+        records the comparison either way.
     **kwargs
         Passed to :func:`~fcad_lib.predict.predict_raster` (``tile``, ``overlap`` ...).
 
@@ -153,6 +159,11 @@ def predict_area(
     area, stack = _resolve_input(area_or_stack, manifest)
     if area is not None:
         _check_area_factors(area, preprocessing)
+    grid = check_resolution(
+        preprocessing, target_resolution_m(area, stack, resolution_m),
+        area.manifest_path if area is not None else stack, allow_resolution_mismatch,
+        hint="--resolution-m" if area is not None else "a stack rebuilt with fcad-stack "
+        "--resolution-m")
     source = (stack_key(area, resolution_m) if area is not None
               else f"{stack.resolve()}:{stack.stat().st_size}")
     settings = {k: v for k, v in kwargs.items() if k not in ("progress", "on_strip_done")}
@@ -187,7 +198,7 @@ def predict_area(
         paths = publish(staging, out, names)
     return PredictionResult(paths["probability.tif"], paths["landslide_map.tif"],
                             result.threshold, result.tiles, polygons=paths["polygons.gpkg"],
-                            stack=paths.get("factors.tif", stack))
+                            stack=paths.get("factors.tif", stack), grid=grid)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,7 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--tile", type=int, default=None, help="tile size (default: patch size)")
     parser.add_argument("--window", default="hann", choices=["hann", "triangle", "none"])
-    parser.add_argument("--resolution-m", type=float, default=None)
+    parser.add_argument("--resolution-m", type=float, default=None,
+                        help="pixel size of an area's grid (default: the manifest's)")
+    parser.add_argument("--allow-resolution-mismatch", action="store_true",
+                        help="map a grid more than 1.5x finer or coarser than the model's "
+                        "training grid (recorded in the output JSON)")
     parser.add_argument("--min-area-px", type=float, default=MIN_POLYGON_PX,
                         help=f"drop polygons under this many pixels (default {MIN_POLYGON_PX})")
     parser.add_argument("--min-area-m2", type=float, default=None,
@@ -238,11 +253,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
                 threshold=args.threshold, window_fn=args.window,
                 progress=not args.no_progress,
+                allow_resolution_mismatch=args.allow_resolution_mismatch,
             )
     except (FcadDataError, OSError, ValueError) as exc:  # OSError: also rasterio's IO errors
         # bad input is the user's to fix: say what is wrong, without a traceback
         print(f"fcad-predict: error: {exc}", file=sys.stderr)
         return 2
-    summary = {k: str(v) for k, v in result.__dict__.items()}
-    print(json.dumps({**summary, "domain": domain}, allow_nan=False))
+    summary = {k: str(v) for k, v in result.__dict__.items() if k != "grid"}
+    print(json.dumps({**summary, "grid": result.grid, "domain": domain}, allow_nan=False))
     return 0

@@ -37,6 +37,8 @@ class PredictionResult:
     tiles: int
     polygons: Path | None = None
     stack: Path | None = None
+    #: target grid against training grid (:func:`fcad_lib.predict.resolution.check_resolution`)
+    grid: dict | None = None
 
 
 def gtiff_profile(src: rasterio.io.DatasetReader, dtype: str, nodata: float) -> dict:

@@ -27,7 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from fcad_lib import samples
-from fcad_lib.bundle import Preprocessing
+from fcad_lib.bundle import Preprocessing, TrainingGrid
 from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.evaluation import stats
 from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
@@ -241,7 +241,9 @@ def prepare_data(ds: xr.Dataset, spec: ExperimentSpec) -> PreparedData:
         raise ValueError(f"unknown split {spec.split!r}: use 'random' or 'blocked'")
     # Statistics of the training patches only: nothing of the test split leaks into the inputs.
     normalizer = samples.Normalizer().fit(patches.subset(splits["train"]))
-    prep = Preprocessing.from_patches(patches, normalizer, model_name=spec.model)
+    # the bundle records its training grid: the predictor refuses a much finer or coarser one
+    grid = TrainingGrid.of_stack(ds, factors, spec.patch_size)
+    prep = Preprocessing.from_patches(patches, normalizer, model_name=spec.model, grid=grid)
     arrays = {}
     for name, idx in splits.items():
         sub = patches.subset(idx)
