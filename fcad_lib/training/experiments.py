@@ -17,13 +17,12 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from fcad_lib import samples
@@ -36,6 +35,7 @@ from fcad_lib.models import build_model
 from fcad_lib.paper_tables import PAPER_TABLE3, PAPER_TABLE4
 from fcad_lib.training import train
 from fcad_lib.training.recipe import recipe_fields
+from fcad_lib.training.report import results_frame, split_footprint, summary_table
 from fcad_lib.training.reuse import ModelPool
 
 log = logging.getLogger(__name__)
@@ -269,27 +269,6 @@ def _quiet_tf_logger() -> Iterator[None]:
         tf_logger.setLevel(level)
 
 
-def split_footprint(data: PreparedData, split: str, transform: Any) -> Any:
-    """The ground covered by one split's patches, as one shapely geometry in the stack's CRS.
-
-    Parameters
-    ----------
-    data
-        Prepared patches (their origins are rows / columns of the stack).
-    split
-        ``train``, ``val`` or ``test``.
-    transform
-        Affine transform of the stack (``ds.rio.transform()``).
-    """
-    import shapely
-    from rasterio.windows import Window, bounds
-
-    size = data.patches.X.shape[1]
-    boxes = [shapely.box(*bounds(Window(int(c), int(r), size, size), transform))
-             for r, c in data.patches.origins[data.splits[split]]]
-    return shapely.union_all(boxes)
-
-
 def run_experiment(
     ds: xr.Dataset,
     spec: ExperimentSpec,
@@ -426,39 +405,3 @@ def _training_batches(data: PreparedData, spec: ExperimentSpec,
     train_ds = samples.make_dataset(x_tr, y_tr, w_tr, batch_size=spec.batch_size, shuffle=True,
                                     augment=augment, seed=spec.seed, repeat=True)
     return train_ds, spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
-
-
-def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.DataFrame:
-    """One row per experiment: spec columns, the scores of ``which``, threshold, epochs.
-
-    ``best_epoch`` (0-based) and ``epochs_run`` are empty for the non-learned baselines.
-    """
-    rows = []
-    for r in results:
-        spec = r["spec"]
-        rows.append({
-            "model": spec["model"], "tag": spec["tag"], "split": spec["split"],
-            "seed": spec["seed"], "threshold": r["threshold"], **r[which],
-            "val_ap": (r.get("val") or {}).get("ap"),
-            # networks only (baselines do not train by epochs): empty for a baseline
-            "best_epoch": r.get("best_epoch"), "epochs_run": r.get("epochs_run"),
-            "converged": r.get("converged"), "test_prevalence": r.get("test_prevalence"),
-        })
-    return pd.DataFrame(rows)
-
-
-def summary_table(frame: pd.DataFrame, by: Sequence[str], metric_cols: Sequence[str] = (
-        "pre", "rec", "f1", "kappa", "miou")) -> pd.DataFrame:
-    """Mean and standard deviation over seeds, formatted ``mean ± std``.
-
-    A group with a single seed has no spread: it shows the value alone, never a fake ``± 0``.
-    """
-    grouped = frame.groupby(list(by), sort=False)[list(metric_cols)]
-    mean, std = grouped.mean(), grouped.std(ddof=1)
-    n = grouped.size()
-    table = mean.copy().astype(object)
-    for col in metric_cols:
-        table[col] = [f"{m:.4f} ± {s:.4f}" if k > 1 else f"{m:.4f}"
-                      for m, s, k in zip(mean[col], std[col], n, strict=True)]
-    table["seeds"] = n
-    return table

@@ -1,0 +1,67 @@
+"""Tables of experiment results: one row per run, and mean ± std over seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["results_frame", "split_footprint", "summary_table"]
+
+
+def split_footprint(data: Any, split: str, transform: Any) -> Any:
+    """The ground covered by one split's patches, as one shapely geometry in the stack's CRS.
+
+    Parameters
+    ----------
+    data
+        Prepared patches (their origins are rows / columns of the stack).
+    split
+        ``train``, ``val`` or ``test``.
+    transform
+        Affine transform of the stack (``ds.rio.transform()``).
+    """
+    import shapely
+    from rasterio.windows import Window, bounds
+
+    size = data.patches.X.shape[1]
+    boxes = [shapely.box(*bounds(Window(int(c), int(r), size, size), transform))
+             for r, c in data.patches.origins[data.splits[split]]]
+    return shapely.union_all(boxes)
+
+
+def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.DataFrame:
+    """One row per experiment: spec columns, the scores of ``which``, threshold, epochs.
+
+    ``best_epoch`` (0-based) and ``epochs_run`` are empty for the non-learned baselines.
+    """
+    rows = []
+    for r in results:
+        spec = r["spec"]
+        rows.append({
+            "model": spec["model"], "tag": spec["tag"], "split": spec["split"],
+            "seed": spec["seed"], "threshold": r["threshold"], **r[which],
+            "val_ap": (r.get("val") or {}).get("ap"),
+            # networks only (baselines do not train by epochs): empty for a baseline
+            "best_epoch": r.get("best_epoch"), "epochs_run": r.get("epochs_run"),
+            "converged": r.get("converged"), "test_prevalence": r.get("test_prevalence"),
+        })
+    return pd.DataFrame(rows)
+
+
+def summary_table(frame: pd.DataFrame, by: Sequence[str], metric_cols: Sequence[str] = (
+        "pre", "rec", "f1", "kappa", "miou")) -> pd.DataFrame:
+    """Mean and standard deviation over seeds, formatted ``mean ± std``.
+
+    A group with a single seed has no spread: it shows the value alone, never a fake ``± 0``.
+    """
+    grouped = frame.groupby(list(by), sort=False)[list(metric_cols)]
+    mean, std = grouped.mean(), grouped.std(ddof=1)
+    n = grouped.size()
+    table = mean.copy().astype(object)
+    for col in metric_cols:
+        table[col] = [f"{m:.4f} ± {s:.4f}" if k > 1 else f"{m:.4f}"
+                      for m, s, k in zip(mean[col], std[col], n, strict=True)]
+    table["seeds"] = n
+    return table
