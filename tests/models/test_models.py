@@ -198,3 +198,12 @@ def test_complexity_table_scales_to_the_patch_size(tiny_models: dict[str, keras.
     assert table.loc["U-Net", "gflops_per_patch"] == pytest.approx(
         4 * count_flops(tiny_models["unet"]) / 1e9
     )
+
+
+def test_compact_networks_are_parameter_matched() -> None:
+    from fcad_lib.models import MODEL_NAMES, build_model, count_params
+
+    counts = {name: count_params(build_model(name, (64, 64, 14), config="compact"))
+              for name in MODEL_NAMES}
+    assert max(counts.values()) < 1.2 * min(counts.values()), counts
+    assert max(counts.values()) < 100_000
