@@ -115,6 +115,9 @@ class Preprocessing:
     model_name: str | None = None
     #: The training grid; None in bundles written before it was recorded.
     grid: TrainingGrid | None = None
+    #: Temperature of the calibrated probability ``sigmoid(logit(p) / T)``, fitted on the
+    #: validation split (:mod:`fcad_lib.evaluation.calibration`); None: not calibrated.
+    temperature: float | None = None
 
     @classmethod
     def from_patches(

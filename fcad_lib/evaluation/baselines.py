@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from fcad_lib.evaluation.calibration import tile_calibration
 from fcad_lib.evaluation.metrics import ThresholdSweep, scores_from_counts
 from fcad_lib.evaluation.stats import tile_counts
 from fcad_lib.jsonio import dumps
@@ -262,7 +263,7 @@ def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = N
     channels = list(data.patches.channels)
     # the contextual GBT reads z-scored context features; the others the raw values
     split_pixels = context_pixels if name == "context_gbt" else pixels
-    x_te, y_te, _ = split_pixels(data, "test")
+    x_te, y_te, tile_te = split_pixels(data, "test")
     extra_out: dict[str, Any] = {}
     if name == "threshold_rule":
         x_tr, y_tr = (np.concatenate(v) for v in zip(pixels(data, "train")[:2],
@@ -285,6 +286,10 @@ def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = N
     test, counts = _scores(y_te, pred_te)
     test_05, counts_05 = _scores(y_te, pred_05)
     ap = float(average_precision_score(y_te, score_te)) if y_te.any() else 0.0
+    if name != "threshold_rule":  # a probability: its calibration is measured as the networks'
+        calib = tile_calibration(score_te, y_te, tile_te, len(data.splits["test"]))
+        test = {**test, "ece": calib.ece, "brier": calib.brier}
+        extra_out["calibration"] = {"temperature": None, "raw": calib.to_dict()}
     result = {
         "spec": spec_d, "slug": slug, "label": BASELINE_DISPLAY_NAMES[name],
         "channels": channels, "threshold": float(threshold), "val": val,

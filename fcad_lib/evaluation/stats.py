@@ -116,13 +116,15 @@ def model_tile_scores(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray
     Returns
     -------
     dict
-        ``{"tile_counts": {threshold: (N, 4) array}, "ap": float}``.
+        ``{"tile_counts": {threshold: (N, 4) array}, "ap": float, "prob", "positive",
+        "tile"}``: the last three are the probability, label and tile index of every valid
+        pixel (for :mod:`fcad_lib.evaluation.calibration`).
     """
     from sklearn.metrics import average_precision_score
 
     x, y, w = data
     per_t: dict[float, list[np.ndarray]] = {float(t): [] for t in thresholds}
-    labels, probs = [], []
+    labels, probs, tiles = [], [], []
     for start in range(0, len(x), batch_size):
         sl = slice(start, start + batch_size)
         prob = np.asarray(model.predict_on_batch(x[sl]), dtype=np.float64)
@@ -131,9 +133,13 @@ def model_tile_scores(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray
         keep = np.asarray(w[sl]).reshape(-1) > 0
         labels.append(np.asarray(y[sl]).reshape(-1)[keep] >= 0.5)
         probs.append(prob.reshape(-1)[keep])
+        tile = np.broadcast_to(np.arange(start, start + len(prob))[:, None],
+                               (len(prob), prob[0].size))
+        tiles.append(tile.reshape(-1)[keep])
     yt, pr = np.concatenate(labels), np.concatenate(probs)
     ap = float(average_precision_score(yt, pr)) if yt.any() else 0.0
-    return {"tile_counts": {t: np.concatenate(v) for t, v in per_t.items()}, "ap": ap}
+    return {"tile_counts": {t: np.concatenate(v) for t, v in per_t.items()}, "ap": ap,
+            "prob": pr, "positive": yt, "tile": np.concatenate(tiles)}
 
 
 def attach_tile_scores(result: dict[str, Any], data: Any, batch_size: int = 8

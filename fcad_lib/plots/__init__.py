@@ -13,6 +13,7 @@
 
 from fcad_lib.plots.area_map import plot_area_map
 from fcad_lib.plots.bars import plot_score_bars
+from fcad_lib.plots.calibration import plot_reliability
 from fcad_lib.plots.curves import plot_curve_grid, plot_learning_curves
 from fcad_lib.plots.diagrams import plot_fcdensenet_diagram
 from fcad_lib.plots.examples import pick_examples, plot_prediction_zooms
@@ -23,6 +24,7 @@ from fcad_lib.plots.scaling import plot_scaling
 
 __all__ = [
     "plot_curve_grid",
+    "plot_reliability",
     "plot_learning_curves",
     "class_names",
     "class_names_for_area",

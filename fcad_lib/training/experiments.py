@@ -26,9 +26,9 @@ import numpy as np
 import xarray as xr
 
 from fcad_lib import samples
-from fcad_lib.bundle import Preprocessing, TrainingGrid
+from fcad_lib.bundle import Preprocessing, TrainingGrid, save_bundle
 from fcad_lib.data.geotiff import atomic_path
-from fcad_lib.evaluation import stats
+from fcad_lib.evaluation import calibration, stats
 from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
 from fcad_lib.jsonio import dumps
 from fcad_lib.models import build_model
@@ -344,11 +344,17 @@ def run_experiment(
     (test_scores, test_counts), (test_05, counts_05) = (stats.pooled(tiles[t])
                                                         for t in (threshold, 0.5))
     # validation was scored at this threshold when train_model chose it; its AP (exact, as
-    # the test's) is reported beside the test AP
-    with _quiet_tf_logger():
-        val_ap = stats.model_tile_scores(fit.model, data.arrays["val"], (threshold,),
-                                         spec.batch_size)["ap"] if len(data.splits["val"]) else None
+    # the test's) is reported beside the test AP, and its probabilities fit the calibrator
+    val_ap, temperature = None, 1.0
+    if len(data.splits["val"]):
+        with _quiet_tf_logger():
+            val = stats.model_tile_scores(fit.model, data.arrays["val"], (threshold,),
+                                          spec.batch_size)
+        val_ap, temperature = val["ap"], calibration.fit_temperature(val["prob"], val["positive"])
     val_scores = {**fit.val_scores, "ap": val_ap}
+    calib = _calibration(scored, len(data.splits["test"]), temperature)
+    data.preprocessing.temperature = temperature
+    save_bundle(fit.bundle_dir, preprocessing=data.preprocessing)
     y_te, w_te = data.arrays["test"][1], data.arrays["test"][2]
     result = {
         "spec": asdict(spec),
@@ -356,7 +362,9 @@ def run_experiment(
         "channels": data.preprocessing.channels,
         "threshold": threshold,
         "val": val_scores,
-        "test": {**test_scores, "ap": scored["ap"]},
+        "test": {**test_scores, "ap": scored["ap"], **calib["raw_scores"]},
+        "test_calibrated": calib["calibrated_scores"],
+        "calibration": calib["detail"],
         "test_at_0.5": test_05,
         "ap": scored["ap"],
         "test_tile_counts": tiles[threshold].tolist(),
@@ -379,6 +387,19 @@ def run_experiment(
     with atomic_path(result_path) as tmp:
         tmp.write_text(dumps(result, indent=2))  # undefined metrics as null, not NaN
     return result
+
+
+def _calibration(scored: dict[str, Any], n_tiles: int, temperature: float) -> dict[str, Any]:
+    """ECE and Brier of the test tiles before and after temperature scaling."""
+    raw = calibration.tile_calibration(scored["prob"], scored["positive"], scored["tile"],
+                                       n_tiles)
+    cal = calibration.tile_calibration(
+        calibration.apply_temperature(scored["prob"], temperature), scored["positive"],
+        scored["tile"], n_tiles)
+    return {"raw_scores": {"ece": raw.ece, "brier": raw.brier},
+            "calibrated_scores": {"ece": cal.ece, "brier": cal.brier},
+            "detail": {"temperature": temperature, "raw": raw.to_dict(),
+                       "calibrated": cal.to_dict()}}
 
 
 def _training_batches(data: PreparedData, spec: ExperimentSpec,

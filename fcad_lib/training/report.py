@@ -43,6 +43,9 @@ def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.
             "model": spec["model"], "tag": spec["tag"], "split": spec["split"],
             "seed": spec["seed"], "threshold": r["threshold"], **r[which],
             "val_ap": (r.get("val") or {}).get("ap"),
+            # after temperature scaling fitted on validation (networks only)
+            "ece_calibrated": (r.get("test_calibrated") or {}).get("ece"),
+            "brier_calibrated": (r.get("test_calibrated") or {}).get("brier"),
             # networks only (baselines do not train by epochs): empty for a baseline
             "best_epoch": r.get("best_epoch"), "epochs_run": r.get("epochs_run"),
             "converged": r.get("converged"), "test_prevalence": r.get("test_prevalence"),

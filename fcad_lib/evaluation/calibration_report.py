@@ -1,0 +1,84 @@
+"""Calibration tables and paired intervals for the results notebooks (05, 09, 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from fcad_lib.evaluation.calibration import TileCalibration, paired_calibration_bootstrap
+from fcad_lib.evaluation.stats import method_label
+
+__all__ = ["CALIBRATED_SUFFIX", "calibration_intervals", "calibration_table"]
+
+#: Suffix of a network's label after temperature scaling.
+CALIBRATED_SUFFIX = " (calibrated)"
+
+
+def _tiles(results: Sequence[dict[str, Any]], split: str) -> dict[str, dict[int, Any]]:
+    """``{label: {seed: TileCalibration}}`` of one split, calibrated networks as own labels."""
+    out: dict[str, dict[int, TileCalibration]] = {}
+    for r in results:
+        detail = r.get("calibration")
+        if not detail or r["spec"]["split"] != split:
+            continue
+        seed, label = int(r["spec"]["seed"]), method_label(r)
+        out.setdefault(label, {})[seed] = TileCalibration.from_dict(detail["raw"])
+        if detail.get("calibrated"):
+            out.setdefault(label + CALIBRATED_SUFFIX, {})[seed] = TileCalibration.from_dict(
+                detail["calibrated"])
+    return out
+
+
+def calibration_table(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """ECE and Brier score per method and split, before and after calibration (seed means).
+
+    Methods without a probability (the threshold rule) are left out. ``T`` is the mean
+    temperature fitted on validation (networks only).
+    """
+    rows = []
+    for r in results:
+        detail = r.get("calibration")
+        if not detail:
+            continue
+        cal = r.get("test_calibrated") or {}
+        rows.append({"method": method_label(r), "split": r["spec"]["split"],
+                     "seed": r["spec"]["seed"], "ECE": r["test"].get("ece"),
+                     "Brier": r["test"].get("brier"), "ECE calibrated": cal.get("ece"),
+                     "Brier calibrated": cal.get("brier"), "T": detail.get("temperature")})
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    table = frame.groupby(["split", "method"], sort=False).mean(numeric_only=True)
+    table["seeds"] = frame.groupby(["split", "method"], sort=False).size()
+    return table.drop(columns="seed")
+
+
+def calibration_intervals(results: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]],
+                          splits: Sequence[str] = ("random", "blocked"),
+                          n_boot: int = 2000) -> pd.DataFrame:
+    """Paired tile-bootstrap intervals of the ECE and Brier differences ``A - B``.
+
+    Labels may carry :data:`CALIBRATED_SUFFIX` to name a network after temperature scaling
+    (e.g. ``("FCADenseNet (calibrated)", "FCADenseNet")``). Negative: A is better calibrated.
+    """
+    rows = []
+    for split in splits:
+        tiles = _tiles(results, split)
+        for a, b in pairs:
+            seeds = sorted(set(tiles.get(a, {})) & set(tiles.get(b, {})))
+            if not seeds:
+                continue
+            row: dict[str, Any] = {"split": split, "A": a, "B": b, "seeds": len(seeds)}
+            for metric in ("ece", "brier"):
+                diff, low, high = paired_calibration_bootstrap(
+                    [tiles[a][s] for s in seeds], [tiles[b][s] for s in seeds], metric, n_boot)
+                row[f"{metric.upper() if metric == 'ece' else 'Brier'} A - B"] = diff
+                row[f"{'ECE' if metric == 'ece' else 'Brier'} interval"] = (
+                    f"[{low:+.4f}, {high:+.4f}]")
+                row[f"{'ECE' if metric == 'ece' else 'Brier'} verdict"] = (
+                    "A better calibrated" if high < 0 else "B better calibrated" if low > 0
+                    else "no detectable difference")
+            rows.append(row)
+    return pd.DataFrame(rows)
