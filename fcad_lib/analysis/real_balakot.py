@@ -40,7 +40,8 @@ __all__ = [
 ]
 
 BALAKOT_COLUMNS = ("model", "split", "seed", "pre", "rec", "f1", "kappa", "miou", "ap",
-                   "threshold", "best_epoch", "epochs_run")
+                   "threshold", "best_epoch", "epochs_run", "converged", "val_ap",
+                   "test_prevalence", "ece", "brier", "ece_calibrated", "brier_calibrated")
 
 
 def balakot_frame(results: Sequence[dict[str, Any]], labels: Sequence[str]) -> pd.DataFrame:
@@ -50,7 +51,11 @@ def balakot_frame(results: Sequence[dict[str, Any]], labels: Sequence[str]) -> p
         **{k: r["test"].get(k, r.get(k, np.nan)) for k in ("pre", "rec", "f1", "kappa", "miou",
                                                              "ap")},
         "threshold": r["threshold"], "best_epoch": r.get("best_epoch"),
-        "epochs_run": r.get("epochs_run"),
+        "epochs_run": r.get("epochs_run"), "converged": r.get("converged"),
+        "val_ap": (r.get("val") or {}).get("ap"), "test_prevalence": r.get("test_prevalence"),
+        "ece": r["test"].get("ece"), "brier": r["test"].get("brier"),
+        "ece_calibrated": (r.get("test_calibrated") or {}).get("ece"),
+        "brier_calibrated": (r.get("test_calibrated") or {}).get("brier"),
     } for r, label in zip(results, labels, strict=True)]
     return pd.DataFrame(rows, columns=list(BALAKOT_COLUMNS))
 

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 PUBLISHED_DIR = ROOT / "results" / "default"
 SCORES = ("pre", "rec", "f1", "kappa", "miou", "ap")
-_RUN = ("split", "seed", *SCORES, "threshold", "best_epoch", "epochs_run")
+_RUN = ("split", "seed", *SCORES, "threshold", "best_epoch", "epochs_run", "converged",
+        "val_ap", "test_prevalence", "ece", "brier", "ece_calibrated", "brier_calibrated")
 _HK = ("label_set", "factors", "split", "fold", *SCORES)
 #: Published file -> (source file in the run folder, its columns in order).
 SCHEMAS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -44,7 +45,8 @@ SCHEMAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "hongkong_held_out.csv": ("hk_deformation_ablation.csv", _HK),
 }
 #: Copied as they are when the run wrote them.
-EXTRA_FILES = ("comparison_verdicts.csv", "ablation_verdicts.csv")
+EXTRA_FILES = ("comparison_verdicts.csv", "ablation_verdicts.csv", "comparison_calibration.csv",
+               "comparison_calibration_intervals.csv", "balakot_calibration.csv")
 HK_LABEL_SETS = ("independent", "insar_augmented")
 HK_FACTORS = ("with_dv", "without_dv", "dv_only")
 PROVENANCE_KEYS = ("git_commit", "git_dirty", "profile", "profile_sha256", "started", "finished",
