@@ -34,12 +34,15 @@ __all__ = [
     "attach_tile_scores",
     "compare",
     "f1_from_counts",
+    "LEARNT_AP_FACTOR",
     "inconvenient_results",
+    "learnt",
     "label_results",
     "method_label",
     "model_tile_scores",
     "paired_bootstrap",
     "pooled",
+    "prevalence",
     "ranking_flips",
     "seed_table",
     "tile_counts",
@@ -243,6 +246,43 @@ def paired_bootstrap(counts_a: Sequence[np.ndarray], counts_b: Sequence[np.ndarr
     return Bootstrap(float(observed / k), float(low), float(high), level, n_tiles, k)
 
 
+#: A run learnt when its test AP is at least this many times the test prevalence (chance).
+LEARNT_AP_FACTOR = 3.0
+
+
+def prevalence(result: dict[str, Any]) -> float | None:
+    """Landslide share of the valid test pixels (from the result, else its counts)."""
+    if result.get("test_prevalence") is not None:
+        return float(result["test_prevalence"])
+    counts = result.get("test_counts") or {}
+    n = sum(counts.values())
+    return (counts.get("tp", 0) + counts.get("fn", 0)) / n if n else None
+
+
+def learnt(result: dict[str, Any]) -> bool:
+    """The book's rule for "this run learnt", before any verdict involves it.
+
+    A run learnt when (1) its test AP is at least :data:`LEARNT_AP_FACTOR` times the test
+    prevalence (an AP at the prevalence is chance), (2) it did not collapse (it predicts some,
+    but not nearly all, pixels as landslide at its threshold), and (3) for a network, it
+    converged (``converged``; older results: its best epoch is not the last). The non-learned
+    baselines need (1) and (2) where they have an AP.
+    """
+    counts = result.get("test_counts") or {}
+    n = sum(counts.values())
+    predicted = counts.get("tp", 0) + counts.get("fp", 0)
+    if n and (predicted == 0 or predicted > 0.95 * n):
+        return False
+    ap, prev = result.get("ap", (result.get("test") or {}).get("ap")), prevalence(result)
+    if ap is not None and prev and ap < LEARNT_AP_FACTOR * prev:
+        return False
+    if result.get("best_epoch") is None:  # a baseline: nothing to converge
+        return True
+    if result.get("converged") is not None:
+        return bool(result["converged"])
+    return not _unconverged(result)
+
+
 def verdict(a: str, b: str, boot: Bootstrap) -> str:
     """``"A beats B"`` / ``"B beats A"`` when the interval excludes 0, else no difference."""
     if boot.excludes_zero:
@@ -276,6 +316,8 @@ class Comparison:
     split: str
     boot: Bootstrap
     text: str
+    #: Both methods learnt on every paired seed (:func:`learnt`); otherwise no verdict.
+    comparable: bool = True
 
 
 def compare(results: Sequence[dict[str, Any]], a: str, b: str, split: str,
@@ -289,6 +331,12 @@ def compare(results: Sequence[dict[str, Any]], a: str, b: str, split: str,
     if not seeds:
         return None
     boot = paired_bootstrap([ca[s] for s in seeds], [cb[s] for s in seeds], n_boot, level)
+    failed = [m for m in (a, b) if not all(
+        learnt(r) for r in results if method_label(r) == m and r["spec"]["split"] == split
+        and int(r["spec"]["seed"]) in seeds)]
+    if failed:
+        who = " and ".join(failed)
+        return Comparison(a, b, split, boot, f"not comparable ({who} did not learn)", False)
     return Comparison(a, b, split, boot, verdict(a, b, boot))
 
 

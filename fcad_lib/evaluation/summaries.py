@@ -16,6 +16,7 @@ import pandas as pd
 
 from fcad_lib.data.generator.params import GeneratorParams
 from fcad_lib.evaluation.stats import (
+    LEARNT_AP_FACTOR,
     Comparison,
     compare,
     inconvenient_results,
@@ -98,7 +99,9 @@ def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple
                  f"interval [{c.boot.low:+.3f}, {c.boot.high:+.3f}], {c.boot.n_tiles} test "
                  f"tiles, {c.boot.n_seeds} seed(s))" for c in comps]
         lines.append(f"**Verdicts** (paired bootstrap over test tiles; \"beats\" only where the "
-                     f"{pct} interval of the F1 difference excludes 0):\n\n" + "\n".join(items))
+                     f"{pct} interval of the F1 difference excludes 0 and both methods learnt: "
+                     f"test AP at least {LEARNT_AP_FACTOR:g} times the test prevalence, not "
+                     "collapsed, and for a network converged):\n\n" + "\n".join(items))
     if len(splits) >= 2:
         stated = {frozenset(p) for p in pairs}
         flips = [f for f in ranking_flips(results, splits[:2]) if frozenset(f[:2]) in stated]
@@ -126,8 +129,9 @@ def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple
         lines.append("With one seed the intervals cover which tiles were tested, not how "
                      "differently the networks train from another initialisation.")
     if quick:
-        lines.append("This is the CI profile (tiny models, few optimiser steps, a small area): "
-                     "it checks that the pipeline works; it does not rank architectures.")
+        lines.append("This is the CI profile (compact models, a few hundred optimiser steps, a "
+                     "small area): it checks that the pipeline works and that the networks "
+                     "learn; it does not rank architectures.")
     return "\n\n".join(lines)
 
 

@@ -97,7 +97,9 @@ def test_compare_flags_and_flips() -> None:
             _result("Net", "blocked", seed, _tiles(rng, 20, 0.2), best_epoch=3, epochs_run=8),
             _result("Rule", "blocked", seed, _tiles(rng, 20, 0.7)),
         ]
-    assert compare(results, "Net", "Rule", "random").text == "Net beats Rule"
+    # Net's random runs kept their last epoch (unconverged): no verdict for a run that did not
+    # converge, however large its lead
+    assert compare(results, "Net", "Rule", "random").text == "not comparable (Net did not learn)"
     assert compare(results, "Net", "Rule", "blocked").text == "Rule beats Net"
     assert ranking_flips(results)[0][:2] == ("Net", "Rule")
     table = seed_table(results)
@@ -106,7 +108,8 @@ def test_compare_flags_and_flips() -> None:
     assert any("unconverged" in f and "Net (random, seed 0)" in f for f in flags)
     assert not any("blocked" in f for f in flags if "unconverged" in f)
     md = comparison_markdown(results, [("Net", "Rule")], by_design=["motion only in landslides"])
-    assert "flips" in md and "Net beats Rule" in md and "motion only in landslides" in md
+    assert "flips" in md and "Rule beats Net" in md and "motion only in landslides" in md
+    assert "Net beats Rule" not in md and "not comparable (Net did not learn)" in md
     assert "best method changes with the split" in md
 
 
@@ -141,3 +144,40 @@ def test_unpaired_tiles_are_refused() -> None:
     b[0, 2] += 7  # one tile holds more landslide pixels: not the same tile
     with pytest.raises(ValueError, match="same test tiles"):
         paired_bootstrap([a], [b])
+
+
+def _run(ap: float, prev: float = 0.01, converged: bool | None = True,
+         predicted: int = 50, best_epoch: int | None = 2) -> dict:
+    return {"ap": ap, "test_prevalence": prev, "converged": converged, "best_epoch": best_epoch,
+            "test_counts": {"tp": 10, "fp": predicted - 10, "fn": 5, "tn": 1000}}
+
+
+def test_learnt_rule() -> None:
+    from fcad_lib.evaluation.stats import learnt
+
+    assert learnt(_run(0.2))
+    assert not learnt(_run(0.02))  # AP twice the prevalence: chance
+    assert not learnt(_run(0.2, converged=False))
+    assert not learnt(_run(0.2, predicted=10 ** 6))  # calls everything a landslide
+    assert learnt(_run(0.2, converged=None, best_epoch=None))  # a baseline
+
+
+def test_no_verdict_between_runs_that_did_not_learn() -> None:
+    from fcad_lib.evaluation.stats import compare
+
+    # the same landslide pixels per tile (TP + FN); A finds all of them, B a fifth
+    tiles = np.array([[2, 5, 8, 4000]] * 30)
+    better = np.array([[10, 5, 0, 4000]] * 30)
+
+    def res(label: str, counts: np.ndarray, ap: float) -> dict:
+        c = counts.sum(0)
+        return {"label": label, "spec": {"split": "random", "seed": 0}, "ap": ap,
+                "test_prevalence": 0.01, "converged": True, "best_epoch": 3,
+                "test_tile_counts": counts.tolist(),
+                "test_counts": dict(zip(("tp", "fp", "fn", "tn"), map(int, c), strict=True))}
+
+    ok = compare([res("A", better, 0.3), res("B", tiles, 0.3)], "A", "B", "random")
+    assert ok.comparable and ok.text == "A beats B"
+    bad = compare([res("A", better, 0.3), res("B", tiles, 0.015)], "A", "B", "random")
+    assert not bad.comparable and bad.text == "not comparable (B did not learn)"
+    assert "beats" not in bad.text
