@@ -17,6 +17,7 @@ machine) are written to ``results/<profile>/`` by :mod:`fcad_lib.tooling.publish
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import subprocess
@@ -176,6 +177,60 @@ def build_book() -> Path:
     return ROOT / "_build" / "html" / "index.html"
 
 
+#: Record of the sittings of an unfinished run, in its run folder.
+SITTINGS_FILE = "sittings.json"
+
+
+class Sittings:
+    """The sittings (invocations) of one run, so that a run may span two of them.
+
+    A default run that is interrupted resumes from its cached experiments; its
+    ``provenance.json`` then sums the wall time of every sitting and lists them. The record is
+    written after each notebook and cleared once a run has executed every notebook.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.entries: list[dict] = (json.loads(self.path.read_text()) if self.path.exists()
+                                    else [])
+        self._mine: dict | None = None
+
+    def record(self, started: str, finished: str, wall: float,
+               timings: dict[str, float]) -> None:
+        """Write this sitting's progress (called after each notebook)."""
+        if self._mine is None:
+            self._mine = {}
+            self.entries.append(self._mine)
+        self._mine.update(started=started, finished=finished, wall_seconds=round(wall, 1),
+                          notebooks=sorted(timings), notebook_seconds=dict(timings))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.entries, indent=2) + "\n")
+
+    @property
+    def started(self) -> str | None:
+        """Start of the first sitting."""
+        return self.entries[0]["started"] if self.entries else None
+
+    @property
+    def wall_seconds(self) -> float:
+        """Wall seconds summed over the sittings."""
+        return float(sum(e["wall_seconds"] for e in self.entries))
+
+    @property
+    def notebook_seconds(self) -> dict[str, float]:
+        """Seconds per notebook, summed over the sittings that executed it."""
+        out: dict[str, float] = {}
+        for e in self.entries:
+            for name, sec in e["notebook_seconds"].items():
+                out[name] = out.get(name, 0.0) + sec
+        return out
+
+    def clear(self) -> None:
+        """Forget the sittings (the run is complete)."""
+        self.path.unlink(missing_ok=True)
+        self.entries, self._mine = [], None
+
+
 def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -208,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         from fcad_lib.tooling import publish
 
         git = publish.git_state()  # the code that runs, before any file is written
+        run_dir = ROOT / (args.run_dir or Path("runs") / args.profile)
+        sittings = Sittings(run_dir / SITTINGS_FILE)
         started, t0 = _utc_now(), time.perf_counter()
         runs = plan_runs(args.profile, args.only, args.run_dir)
         timings = {}
@@ -216,16 +273,21 @@ def main(argv: list[str] | None = None) -> int:
                      run.output.relative_to(ROOT))
             timings[run.output.name] = execute(run)
             log.info("      done in %.0f s", timings[run.output.name])
+            # a killed run keeps the record of what it finished: the next sitting adds to it
+            sittings.record(started, _utc_now(), time.perf_counter() - t0, timings)
         wall = time.perf_counter() - t0
         log.info("%d notebooks in %.0f s", len(runs), wall)
         if (args.publish or args.profile == "default") and not args.no_publish:
             results = ROOT / "results" / args.profile
-            run_dir = ROOT / (args.run_dir or Path("runs") / args.profile)
             publish.publish(run_dir, results, args.profile,
-                            started=started, finished=_utc_now(), wall_seconds=wall,
-                            notebook_seconds=timings, complete=not args.only, git=git)
+                            started=sittings.started or started, finished=_utc_now(),
+                            wall_seconds=sittings.wall_seconds,
+                            notebook_seconds=sittings.notebook_seconds,
+                            complete=not args.only, git=git, sittings=sittings.entries)
             log.info("Published to %s", results.relative_to(ROOT))
             published = results
+        if not args.only:
+            sittings.clear()  # a complete run: the next one starts afresh
     if not args.no_book:
         # idempotent: pages executed earlier (--book-only) get the same preparation
         for run in plan_runs(args.profile, args.only, args.run_dir):

@@ -123,7 +123,8 @@ def _table(name: str, source: pd.DataFrame) -> pd.DataFrame:
 
 def publish(run_dir: Path, results_dir: Path, profile_name: str, *, started: str, finished: str,
             wall_seconds: float, notebook_seconds: dict[str, float], complete: bool = True,
-            git: dict[str, Any] | None = None, profiles_file: Path = PROFILES_FILE) -> dict:
+            git: dict[str, Any] | None = None, profiles_file: Path = PROFILES_FILE,
+            sittings: list[dict[str, Any]] | None = None) -> dict:
     """Write the published tables and ``provenance.json`` of one run into ``results_dir``.
 
     Parameters
@@ -147,6 +148,9 @@ def publish(run_dir: Path, results_dir: Path, profile_name: str, *, started: str
         :func:`git_state` taken when the run started (default: now).
     profiles_file : Path
         The profiles file.
+    sittings : list of dict, optional
+        The sittings the run took (:class:`fcad_lib.tooling.pipeline.Sittings`); their wall
+        times are summed in ``wall_seconds``.
 
     Returns
     -------
@@ -176,6 +180,8 @@ def publish(run_dir: Path, results_dir: Path, profile_name: str, *, started: str
         "tensorflow": _version("tensorflow", "tensorflow-cpu", "tensorflow-macos"),
         "complete": bool(complete and all(n in tables for n in required)),
         "files": sorted([*tables, *copies]),
+        "sittings": sittings or [{"started": started, "finished": finished,
+                                  "wall_seconds": round(wall_seconds, 1)}],
     }
     frames = {**tables, **copies}
     with atomic_paths({n: results_dir / n for n in frames}) as tmp:

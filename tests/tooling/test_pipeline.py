@@ -76,3 +76,20 @@ def test_quick_run_wrote_its_results():
                  "comparison_verdicts.csv", "ablation_verdicts.csv", "balakot.csv",
                  "balakot_objects.csv", "hk_deformation_ablation.csv", "hk_gains.csv"):
         assert (run_dir / name).exists(), name
+
+
+def test_a_run_spanning_two_sittings_sums_them(tmp_path) -> None:
+    from fcad_lib.tooling.pipeline import Sittings
+
+    first = Sittings(tmp_path / "sittings.json")
+    first.record("2026-01-01T10:00:00+00:00", "2026-01-01T11:00:00+00:00", 3600.0,
+                 {"01.ipynb": 100.0, "05.ipynb": 3500.0})
+    # the first sitting was killed; the second re-executes (cached experiments: fast)
+    second = Sittings(tmp_path / "sittings.json")
+    second.record("2026-01-02T09:00:00+00:00", "2026-01-02T09:30:00+00:00", 1800.0,
+                  {"01.ipynb": 90.0, "05.ipynb": 60.0, "06.ipynb": 1650.0})
+    assert len(second.entries) == 2 and second.wall_seconds == 5400.0
+    assert second.started == "2026-01-01T10:00:00+00:00"
+    assert second.notebook_seconds == {"01.ipynb": 190.0, "05.ipynb": 3560.0, "06.ipynb": 1650.0}
+    second.clear()
+    assert Sittings(tmp_path / "sittings.json").entries == []
