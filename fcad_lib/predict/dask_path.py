@@ -18,13 +18,7 @@ from rasterio.windows import Window
 
 from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.data.stack_io import open_factor_stack
-from fcad_lib.predict.output import (
-    GDAL_CACHE_MB,
-    PARTIAL,
-    PredictionResult,
-    finish,
-    gtiff_profile,
-)
+from fcad_lib.predict.output import GDAL_CACHE_MB, PARTIAL, PredictionResult, band_rasters, finish
 from fcad_lib.predict.tile_rows import TileSource, predict_tile_row
 from fcad_lib.predict.tiling import TilingPlan, blend, resolve_plan
 
@@ -41,13 +35,13 @@ def _dask_block(
         layout = source.layout
         r_start = layout.rows[k0]
         r_stop = layout.strip_rows(k1 - 1)[1]
-        psum = np.zeros((r_stop - r_start, layout.width))
-        wsum = np.zeros_like(psum)
-        valid = np.zeros(psum.shape, bool)
+        psum = np.zeros((plan.bands, r_stop - r_start, layout.width))
+        wsum = np.zeros(psum.shape[1:])
+        valid = np.zeros(psum.shape[1:], bool)
         for k in range(k0, k1):
             p, w, v = predict_tile_row(source, k)
             a, b = (r - r_start for r in layout.strip_rows(k))
-            psum[a:b] += p
+            psum[:, a:b] += p
             wsum[a:b] += w
             valid[a:b] = v
     with atomic_path(block_file) as tmp:
@@ -84,7 +78,6 @@ def predict_raster_dask(
         src, factors = open_factor_stack(stack_path)
         with src:
             layout = TileSource.open(model, preprocessing, src, factors, plan).layout
-            profile = gtiff_profile(src, "float32", np.nan)
         n_rows = len(layout.rows)
         tasks = []
         for k0 in range(0, n_rows, strips_per_block):
@@ -95,22 +88,23 @@ def predict_raster_dask(
                                                        (k0, k1), block_file))
         dask.compute(*tasks, scheduler=scheduler)
 
-        prob_tif = partial / "probability.tif"
-        with rasterio.open(prob_tif, "w", **profile) as dst:
+        with rasterio.open(stack_path) as src, \
+                band_rasters(partial, src, plan, create=True) as dsts:
             carry: tuple[int, np.ndarray, np.ndarray] | None = None  # (row, psum, wsum)
             blocks = sorted(partial.glob("block_*.npz"))
             for i, bf in enumerate(blocks):
                 with np.load(bf) as z:
                     psum, wsum, valid, r_start = z["psum"], z["wsum"], z["valid"], int(z["r_start"])
                 if carry is not None:
-                    n = carry[1].shape[0]
-                    psum[:n] += carry[1]
+                    n = carry[2].shape[0]
+                    psum[:, :n] += carry[1]
                     wsum[:n] += carry[2]
                 last = i == len(blocks) - 1
                 # rows also touched by the next block stay in the carry
                 next_start = layout.height if last else layout.rows[(i + 1) * strips_per_block]
                 n_done = next_start - r_start
-                dst.write(blend(psum[:n_done], wsum[:n_done], valid[:n_done]), 1,
-                          window=Window(0, r_start, layout.width, n_done))
-                carry = (next_start, psum[n_done:], wsum[n_done:])
-        return finish(partial, out_dir, plan.threshold, n_rows * len(layout.cols))
+                for band, dst in enumerate(dsts):
+                    dst.write(blend(psum[band, :n_done], wsum[:n_done], valid[:n_done]), 1,
+                              window=Window(0, r_start, layout.width, n_done))
+                carry = (next_start, psum[:, n_done:], wsum[n_done:])
+        return finish(partial, out_dir, plan, n_rows * len(layout.cols))

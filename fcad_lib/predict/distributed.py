@@ -31,21 +31,27 @@ from fcad_lib.data.checksums import sha256_file
 from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.data.stack_io import open_factor_stack
 from fcad_lib.predict.output import (
+    BAND_FILES,
     GDAL_CACHE_MB,
     PARTIAL,
     PredictionResult,
+    band_rasters,
     finish,
-    gtiff_profile,
 )
 from fcad_lib.predict.strips import accumulate_strip, column_chunks
 from fcad_lib.predict.tile_rows import TileSource, chunk_weights, predict_tile_chunk
 from fcad_lib.predict.tiling import TilingPlan, resolve_plan
+from fcad_lib.predict.uncertainty import check_method
 
 
 @functools.lru_cache(maxsize=2)
 def _worker_bundle(bundle_dir: str) -> tuple[Any, Any]:
     """The bundle, loaded once per worker process (tasks of one run share it)."""
     return load_bundle(bundle_dir)
+
+
+#: Block file suffix of each band's sums: the probability, the uncertainty.
+BAND_SUFFIXES = ("", "_unc")
 
 
 def _block_name(k0: int, j0: int) -> str:
@@ -57,8 +63,8 @@ def predict_block(bundle_dir: str, stack_path: str, plan: TilingPlan,
     """Worker task: probability sums of tile rows ``[k0, k1)`` x tile columns ``[j0, j1)``.
 
     ``block`` is ``(k0, k1, j0, j1)``. Writes ``block_<k0>_<j0>.npy`` (``float64``, ``(k1 - k0,
-    tile, chunk width)``; rows past a clipped last strip are zero) and ``..._valid.npy``;
-    returns the block's name.
+    tile, chunk width)``; rows past a clipped last strip are zero), ``..._unc.npy`` (the
+    uncertainty sums, when mapped) and ``..._valid.npy``; returns the block's name.
     """
     k0, k1, j0, j1 = block
     model, preprocessing = _worker_bundle(bundle_dir)
@@ -72,12 +78,13 @@ def predict_block(bundle_dir: str, stack_path: str, plan: TilingPlan,
             for i, k in enumerate(range(k0, k1)):
                 p, _, v = predict_tile_chunk(source, k, j0, j1)
                 if psum is None:
-                    psum = np.zeros((k1 - k0, plan.tile, p.shape[1]))
-                    valid = np.zeros(psum.shape, bool)
-                psum[i, : p.shape[0]] = p
+                    psum = np.zeros((plan.bands, k1 - k0, plan.tile, p.shape[2]))
+                    valid = np.zeros(psum.shape[1:], bool)
+                psum[:, i, : p.shape[1]] = p
                 valid[i, : v.shape[0]] = v
-    # valid first: a block counts as done when its probability file exists
-    for suffix, array in (("_valid", valid), ("", psum)):
+    # the probability last: a block counts as done when its probability file exists
+    files = [("_valid", valid)] + [(BAND_SUFFIXES[b], psum[b]) for b in range(plan.bands)][::-1]
+    for suffix, array in files:
         with atomic_path(work_dir / f"{name}{suffix}.npy") as tmp:
             np.save(tmp, array)
     return name
@@ -157,11 +164,11 @@ def predict_raster_distributed(
         src, _ = open_factor_stack(stack_path)
         with src:
             layout = plan.layout(src.height, src.width)
-            profile = gtiff_profile(src, "float32", np.nan)
+            check_method(plan.uncertainty, preprocessing.channels)  # before any task starts
         partial = out_dir / PARTIAL
         work = work_folder(out_dir, bundle_dir, stack_path, tile=plan.tile, overlap=plan.overlap,
                            window=plan.window_fn, batch=plan.batch_size, rows=block_rows,
-                           cols=block_batches)
+                           cols=block_batches, **plan.uncertainty_key())
         work.mkdir(parents=True, exist_ok=True)
         chunks = column_chunks(layout, block_batches * plan.batch_size)
         n_rows = len(layout.rows)
@@ -180,14 +187,17 @@ def predict_raster_distributed(
             k0 = k - k % block_rows
             r0, r1 = layout.strip_rows(k)
             name = _block_name(k0, j0)
-            psum = np.load(work / f"{name}.npy", mmap_mode="r")[k - k0, : r1 - r0]
+            vsum = np.stack([np.load(work / f"{name}{suffix}.npy", mmap_mode="r")[k - k0, : r1 - r0]
+                             for suffix in BAND_SUFFIXES[: plan.bands]])
             valid = np.load(work / f"{name}_valid.npy", mmap_mode="r")[k - k0, : r1 - r0]
-            return np.array(psum), chunk_weights(layout, k, j0, j1, plan.weights), np.array(valid)
+            return vsum, chunk_weights(layout, k, j0, j1, plan.weights), np.array(valid)
 
-        prob_tif = work / "probability.tif"
-        with rasterio.open(prob_tif, "w", **profile) as dst:
+        with rasterio.open(stack_path) as src, \
+                band_rasters(work, src, plan, create=True) as dsts:
             carry = None
             for k in range(n_rows):
-                carry = accumulate_strip(layout, k, chunks, chunk, carry, dst)
-        os.replace(prob_tif, partial / "probability.tif")
-        return finish(partial, out_dir, plan.threshold, n_rows * len(layout.cols))
+                carry = accumulate_strip(layout, k, chunks, chunk, carry, dsts)
+        partial.mkdir(parents=True, exist_ok=True)
+        for name in BAND_FILES[: plan.bands]:
+            os.replace(work / name, partial / name)
+        return finish(partial, out_dir, plan, n_rows * len(layout.cols))

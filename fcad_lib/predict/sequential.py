@@ -22,13 +22,7 @@ from tqdm import tqdm  # text bar: works in Jupyter without ipywidgets
 
 from fcad_lib.data.stack_io import open_factor_stack
 from fcad_lib.predict.checkpoint import fingerprint, load_checkpoint, save_checkpoint
-from fcad_lib.predict.output import (
-    GDAL_CACHE_MB,
-    PARTIAL,
-    PredictionResult,
-    finish,
-    gtiff_profile,
-)
+from fcad_lib.predict.output import GDAL_CACHE_MB, PARTIAL, PredictionResult, band_rasters, finish
 from fcad_lib.predict.strips import accumulate_strip, column_chunks
 from fcad_lib.predict.tile_rows import TileSource, predict_tile_chunk
 from fcad_lib.predict.tiling import TilingPlan, resolve_plan
@@ -81,13 +75,16 @@ def predict_raster(
         The fields of :meth:`TilingPlan.of` when no ``plan`` is given: ``tile`` (default
         ``preprocessing.patch_size``), ``overlap`` (32; 0 = plain tiling), ``batch_size`` (8),
         ``threshold`` (default ``preprocessing.threshold``), ``window_fn`` (``"hann"``,
-        ``"triangle"`` or ``"none"``, see :func:`weight_window`).
+        ``"triangle"`` or ``"none"``, see :func:`weight_window`), ``uncertainty`` (``"none"``,
+        ``"tta"`` or ``"mc"``, :mod:`fcad_lib.predict.uncertainty`), ``passes`` and ``seed``.
 
     Returns
     -------
     PredictionResult
         Paths of the probability (``float32``, nodata ``NaN``) and binary map (``uint8`` 0/1,
-        nodata 255) GeoTIFFs, both on exactly the stack's grid.
+        nodata 255) GeoTIFFs, both on exactly the stack's grid. With ``uncertainty="tta"`` or
+        ``"mc"`` the probability is the mean over the passes and ``uncertainty.tif`` (same grid
+        and type) holds their standard deviation, blended exactly like the probability.
 
     Notes
     -----
@@ -111,12 +108,12 @@ def predict_raster(
                              window=plan.window_fn, channels=list(preprocessing.channels),
                              factors=list(source.names),
                              mean=np.asarray(getattr(preprocessing, "mean", [])).tolist(),
-                             std=np.asarray(getattr(preprocessing, "std", [])).tolist())
+                             std=np.asarray(getattr(preprocessing, "std", [])).tolist(),
+                             **plan.uncertainty_key())
             done, carry = load_checkpoint(partial, fp)
             partial.mkdir(parents=True, exist_ok=True)
-            prob_tif = partial / "probability.tif"
             if done == 0:
-                with rasterio.open(prob_tif, "w", **gtiff_profile(src, "float32", np.nan)):
+                with band_rasters(partial, src, plan, create=True):
                     pass
             bar = tqdm(total=n_tiles, initial=done * len(layout.cols), unit="tile",
                        desc="tiles", disable=not progress)
@@ -129,12 +126,12 @@ def predict_raster(
                 for k in range(done, len(layout.rows)):
                     # Reopened per strip: closing flushes, so the checkpoint never runs ahead
                     # of the bytes on disk.
-                    with rasterio.open(prob_tif, "r+") as dst:
-                        carry = accumulate_strip(layout, k, chunks, chunk, carry, dst)
+                    with band_rasters(partial, src, plan, create=False) as dsts:
+                        carry = accumulate_strip(layout, k, chunks, chunk, carry, dsts)
                     save_checkpoint(partial, fp, k + 1, carry)
                     if on_strip_done is not None:
                         on_strip_done(k + 1)
             finally:
                 bar.close()
 
-        return finish(partial, out_dir, plan.threshold, n_tiles)
+        return finish(partial, out_dir, plan, n_tiles)

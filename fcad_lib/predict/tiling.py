@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from fcad_lib.predict.uncertainty import method_passes
+
 #: Smallest weight of the blending window, so raster-border pixels (covered only by a tile edge)
 #: still receive weight.
 WINDOW_FLOOR = 1e-3
@@ -187,6 +189,14 @@ class TilingPlan:
         Tiles per model call.
     window_fn : str
         Blending weights (:func:`weight_window`).
+    uncertainty : str
+        ``"none"``, ``"tta"`` or ``"mc"`` (:mod:`fcad_lib.predict.uncertainty`): with tta or mc
+        the probability is the mean over ``passes`` forward passes and ``uncertainty.tif`` their
+        standard deviation.
+    passes : int
+        Forward passes per tile (1 for none, 8 for tta, default 20 for mc).
+    seed : int
+        Seed of the mc dropout masks (with each tile's position).
     """
 
     tile: int
@@ -194,6 +204,9 @@ class TilingPlan:
     overlap: int = 32
     batch_size: int = 8
     window_fn: str = "hann"
+    uncertainty: str = "none"
+    passes: int = 1
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap < self.tile:
@@ -201,10 +214,13 @@ class TilingPlan:
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
         weight_window(1, 0, self.window_fn)  # refuses an unknown window early
+        if self.passes != method_passes(self.uncertainty, self.passes):
+            raise ValueError(f"{self.uncertainty} makes {method_passes(self.uncertainty, None)} "
+                             f"pass(es), got passes={self.passes}")
 
     @classmethod
     def of(cls, preprocessing: Any, tile: int | None = None, threshold: float | None = None,
-           **settings: Any) -> TilingPlan:
+           passes: int | None = None, **settings: Any) -> TilingPlan:
         """The plan of one prediction: ``tile`` and ``threshold`` default to the bundle's.
 
         Parameters
@@ -215,17 +231,33 @@ class TilingPlan:
             Tile size in pixels.
         threshold : float, optional
             Probability threshold.
+        passes : int, optional
+            Passes per tile; default that of the ``uncertainty`` method
+            (:func:`~fcad_lib.predict.uncertainty.method_passes`).
         **settings
-            The other fields (``overlap``, ``batch_size``, ``window_fn``).
+            The other fields (``overlap``, ``batch_size``, ``window_fn``, ``uncertainty``,
+            ``seed``).
         """
+        passes = method_passes(settings.get("uncertainty", "none"), passes)
         return cls(tile=int(tile or preprocessing.patch_size),
                    threshold=float(preprocessing.threshold if threshold is None else threshold),
-                   **settings)
+                   passes=passes, **settings)
 
     @cached_property
     def weights(self) -> np.ndarray:
         """``(tile, tile)`` blending weights (:func:`weight_window`)."""
         return weight_window(self.tile, self.overlap, self.window_fn)
+
+    @property
+    def bands(self) -> int:
+        """Blended bands: the probability, and the uncertainty when a method is chosen."""
+        return 1 if self.uncertainty == "none" else 2
+
+    def uncertainty_key(self) -> dict[str, Any]:
+        """The uncertainty settings for a run's fingerprint (empty for none: keys unchanged)."""
+        if self.uncertainty == "none":
+            return {}
+        return {"uncertainty": self.uncertainty, "passes": self.passes, "seed": self.seed}
 
     def layout(self, height: int, width: int) -> Layout:
         """The tiling of a ``height`` x ``width`` raster."""
