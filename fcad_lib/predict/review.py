@@ -127,3 +127,31 @@ def write_review(probability_path: str | os.PathLike, uncertainty_path: str | os
             f"{i} {name}" for i, name in enumerate(REVIEW_CLASSES)) +
             f" (uncertain: >= {cutoff:.4g}, the {quantile:g} quantile)")
     return out_path, cutoff
+
+
+def review_summary(review: np.ndarray, auroc: float, passes: int, method: str = "mc") -> str:
+    """One Markdown paragraph: the share of each review class and the error AUROC.
+
+    Parameters
+    ----------
+    review : numpy.ndarray
+        :func:`review_map` (255 = nodata).
+    auroc : float
+        :func:`error_auroc` (``NaN`` when it could not be computed).
+    passes : int
+        Passes behind the uncertainty.
+    method : str
+        ``"mc"`` or ``"tta"``.
+    """
+    valid = review != REVIEW_NODATA
+    n = max(int(valid.sum()), 1)
+    shares = ", ".join(f"{name} {(review == i).sum() / n:.1%}"
+                       for i, name in enumerate(REVIEW_CLASSES))
+    if np.isfinite(auroc):
+        verdict = ("better than chance" if auroc > 0.5 else "no better than chance")
+        score = (f"As a detector of the pixels the thresholded map gets wrong, the uncertainty "
+                 f"has an AUROC of {auroc:.2f} ({verdict}; 0.5 = it says nothing about errors).")
+    else:
+        score = "The error AUROC could not be computed (no labels, or no errors)."
+    return (f"Uncertainty = standard deviation of the probability over {passes} {method} passes. "
+            f"Review classes (share of valid pixels): {shares}. {score}")

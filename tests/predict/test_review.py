@@ -67,3 +67,15 @@ def test_write_review_has_classes_and_colour_table(tmp_path):
         assert src.nodata == 255 and src.transform == transform
         assert src.colormap(1)[2] == (*REVIEW_COLOURS[2], 255)
         assert "potential miss" in src.descriptions[0]
+
+
+def test_review_summary_states_shares_and_auroc():
+    from fcad_lib.predict.review import review_summary
+
+    review = np.array([[0, 0, 1, 2], [3, 255, 0, 0]], "uint8")
+    text = review_summary(review, 0.734, passes=20)
+    assert "over 20 mc passes" in text
+    assert "non-landslide 57.1%, landslide 14.3%, potential miss 14.3%, " \
+           "potential false alarm 14.3%" in text
+    assert "AUROC of 0.73 (better than chance" in text
+    assert "could not be computed" in review_summary(review, float("nan"), passes=20)
