@@ -21,6 +21,13 @@ memory ratio between the smallest and the largest size beside their area ratio, 
 ``predict_blend_vs_plain`` line compares overlap-blended with plain tiling on the smallest size
 (time and :func:`fcad_lib.predict.seam_score`).
 
+Uncertainty (``--uncertainty-passes N``, default 20; 0 skips it): on the smallest size the same
+stack is mapped again with ``--uncertainty mc`` (N Monte Carlo dropout passes per tile) in the
+same run, and a ``predict_uncertainty`` line gives both rates and ``cost_ratio`` = seconds with
+mc / seconds without (the plain run above). ``tta`` is recorded as skipped: the paper's stack has
+directional factors (line-of-sight deformation, aspect, optical bands), for which flips and
+rotations are refused (:mod:`fcad_lib.predict.uncertainty`).
+
 With ``--distributed`` each size is mapped by
 :func:`fcad_lib.predict.distributed.predict_raster_distributed` on a fresh
 ``distributed.LocalCluster(processes=True, threads_per_worker=1)``; the line
@@ -100,6 +107,7 @@ def build(model: str, config: str, channels: int, tile: int, seed: int = 0):
     b = keras.layers.MaxPooling2D()(a)
     b = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(b)
     b = keras.layers.UpSampling2D()(b)
+    b = keras.layers.Dropout(0.2)(b)  # identity unless mc dropout samples it
     c = keras.layers.Concatenate()([a, b])
     out = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")(c)
     return keras.Model(inp, out)
@@ -166,12 +174,15 @@ def child(stack: Path, out: Path, args: argparse.Namespace) -> None:
     prep = preprocessing(args.tile)
     model = build(args.model, args.config, len(prep.channels), args.tile)
     warm_up(model, stack, args.tile, args.overlap, args.batch_size, len(prep.channels))
-    timed = TimedModel(model)
+    # mc calls a clone of the network, not predict_on_batch: no separate forward time
+    timed = TimedModel(model) if args.uncertainty == "none" else model
+    extra = ({} if args.uncertainty == "none" else
+             {"uncertainty": args.uncertainty, "passes": args.uncertainty_passes})
     t0 = time.perf_counter()
     res = predict_raster(timed, prep, stack, out, tile=args.tile, overlap=args.overlap,
-                         batch_size=args.batch_size, progress=False)
+                         batch_size=args.batch_size, progress=False, **extra)
     seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "forward_seconds": timed.seconds,
+    print(json.dumps({"seconds": seconds, "forward_seconds": getattr(timed, "seconds", None),
                       "peak_rss_mb": peak_rss_mb(),
                       "tiles": res.tiles, "params": int(model.count_params())}))
 
@@ -199,16 +210,30 @@ def child_distributed(stack: Path, out: Path, args: argparse.Namespace) -> None:
 
 
 def run_child(mode: str, stack: Path, out: Path, args: argparse.Namespace,
-              tile_overlap: tuple[int, int] | None = None) -> dict:
+              tile_overlap: tuple[int, int] | None = None, uncertainty: str = "none") -> dict:
     tile, overlap = tile_overlap or (args.tile, args.overlap)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     cmd = [sys.executable, __file__, mode, str(stack), str(out), "--tile", str(tile),
            "--overlap", str(overlap), "--batch-size", str(args.batch_size), "--model",
-           args.model, "--config", args.config, "--workers", str(args.workers)]
+           args.model, "--config", args.config, "--workers", str(args.workers),
+           "--uncertainty", uncertainty, "--uncertainty-passes", str(args.uncertainty_passes)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def uncertainty_cost(stack: Path, work: Path, args: argparse.Namespace, km2: float,
+                     plain: dict) -> dict:
+    """Map ``stack`` again with mc dropout; its rate against the plain run of the same run."""
+    mc = run_child("--child", stack, work / "mc", args, uncertainty="mc")
+    return {"benchmark": "predict_uncertainty", "method": "mc",
+            "passes": args.uncertainty_passes, "size_px": int(round((km2 * 1e6) ** 0.5 / RES_M)),
+            "km2": km2, "seconds": round(mc["seconds"], 3),
+            "km2_per_min": round(km2 / mc["seconds"] * 60, 2),
+            "seconds_none": round(plain["seconds"], 3),
+            "km2_per_min_none": round(km2 / plain["seconds"] * 60, 2),
+            "cost_ratio": round(mc["seconds"] / plain["seconds"], 2)}
 
 
 def read_probability(path: Path) -> np.ndarray:
@@ -234,6 +259,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="scratch folder (default: a temporary one, removed at the end)")
     parser.add_argument("--output", type=Path, default=None, help="also append lines to this file")
+    parser.add_argument("--uncertainty-passes", type=int, default=20,
+                        help="mc passes of the uncertainty measurement (0: skip it)")
+    parser.add_argument("--uncertainty", default="none", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, metavar=("STACK", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--child-distributed", nargs=2, metavar=("STACK", "OUT"),
                         help=argparse.SUPPRESS)
@@ -303,6 +331,11 @@ def main(argv: list[str] | None = None) -> int:
                   "seam_score_plain": round(seam_score(
                       read_probability(work / f"plain_{size}" / "probability.tif"),
                       args.tile, 0), 4)})
+            if args.uncertainty_passes:
+                emit(uncertainty_cost(stack, work, args, km2, r))
+                emit({"benchmark": "predict_uncertainty", "method": "tta", "size_px": size,
+                      "skipped": "the stack has directional factors (line-of-sight deformation, "
+                                 "aspect, optical bands): flips and rotations are refused"})
             stack.unlink()
         if len(rss) > 1:
             small, large = min(rss), max(rss)

@@ -8,7 +8,8 @@
 - :mod:`~fcad_lib.plots.examples`: local zooms on single landslides (Figures 10-12);
 - :mod:`~fcad_lib.plots.area_map`: the whole-area landslide map;
 - :mod:`~fcad_lib.plots.bars`: scores per model or factor group over seeds;
-- :mod:`~fcad_lib.plots.scaling`: the prediction benchmark.
+- :mod:`~fcad_lib.plots.scaling`: the prediction benchmark;
+- :mod:`~fcad_lib.plots.review`: the review map of a prediction with uncertainty.
 """
 
 from fcad_lib.plots.area_map import plot_area_map
@@ -20,6 +21,7 @@ from fcad_lib.plots.examples import pick_examples, plot_prediction_zooms
 from fcad_lib.plots.factor_maps import plot_factor_maps
 from fcad_lib.plots.heatmaps import plot_correlation_heatmap
 from fcad_lib.plots.legends import class_names, class_names_for_area
+from fcad_lib.plots.review import plot_review_map
 from fcad_lib.plots.scaling import plot_scaling
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "plot_factor_maps",
     "plot_fcdensenet_diagram",
     "plot_prediction_zooms",
+    "plot_review_map",
     "plot_scaling",
     "plot_score_bars",
 ]

@@ -3,7 +3,11 @@
 The factor stack (one multi-band GeoTIFF, :mod:`fcad_lib.data.stack_io`) is read window by window
 with rasterio and never as a whole. One module per job:
 
-- :mod:`~fcad_lib.predict.tiling`: tile starts, blending weights, reflection, seam score;
+- :mod:`~fcad_lib.predict.tiling`: the :class:`TilingPlan` every engine takes, tile starts,
+  blending weights, reflection, seam score;
+- :mod:`~fcad_lib.predict.uncertainty` (with :mod:`~fcad_lib.predict.mc_dropout`): several
+  passes per tile (tta, mc dropout), their mean and standard deviation;
+- :mod:`~fcad_lib.predict.review`: the four-class review map and the error AUROC;
 - :mod:`~fcad_lib.predict.tile_rows`: the model over one row of tiles, compatibility check;
 - :mod:`~fcad_lib.predict.output`: GeoTIFF profile, binary map, COG finalisation, result;
 - :mod:`~fcad_lib.predict.checkpoint`: checkpoint and resume;
@@ -25,13 +29,20 @@ from fcad_lib.predict.distributed import predict_raster_distributed
 from fcad_lib.predict.output import GDAL_CACHE_MB, MAP_NODATA, PredictionResult
 from fcad_lib.predict.polygons import vectorize, write_polygons
 from fcad_lib.predict.sequential import predict_raster
-from fcad_lib.predict.tiling import WINDOW_FLOOR, seam_score, tile_starts, weight_window
+from fcad_lib.predict.tiling import (
+    WINDOW_FLOOR,
+    TilingPlan,
+    seam_score,
+    tile_starts,
+    weight_window,
+)
 
 __all__ = [
     "GDAL_CACHE_MB",
     "MAP_NODATA",
     "WINDOW_FLOOR",
     "PredictionResult",
+    "TilingPlan",
     "check_compatible",
     "main",
     "predict_area",

@@ -36,6 +36,7 @@ from fcad_lib.predict.lock import StaleLockWarning, output_lock
 from fcad_lib.predict.output import PredictionResult
 from fcad_lib.predict.polygons import MIN_POLYGON_PX, vectorize, write_polygons
 from fcad_lib.predict.resolution import check_resolution, target_resolution_m
+from fcad_lib.predict.review import write_review
 from fcad_lib.predict.sequential import predict_raster
 from fcad_lib.predict.staging import (
     check_out_dir,
@@ -45,6 +46,7 @@ from fcad_lib.predict.staging import (
     stack_key,
     staging_dir,
 )
+from fcad_lib.predict.uncertainty import MC_PASSES, METHODS, check_method
 
 
 class DomainWarning(UserWarning):
@@ -143,7 +145,11 @@ def predict_area(
         (:mod:`fcad_lib.predict.resolution`) instead of refusing it; the result's ``grid``
         records the comparison either way.
     **kwargs
-        Passed to :func:`~fcad_lib.predict.predict_raster` (``tile``, ``overlap`` ...).
+        Passed to :func:`~fcad_lib.predict.predict_raster` (``tile``, ``overlap``,
+        ``uncertainty``, ``passes`` ...). With ``uncertainty="tta"`` or ``"mc"`` the
+        probability is the mean over the passes, ``uncertainty.tif`` holds their standard
+        deviation, the polygons get a ``mean_uncertainty`` column and ``review.tif`` holds the
+        four-class review map (:mod:`fcad_lib.predict.review`).
 
     Notes
     -----
@@ -156,6 +162,7 @@ def predict_area(
     """
     out = check_out_dir(out_dir, overwrite)  # fail fast, before the lock creates the folder
     preprocessing = read_preprocessing(bundle_dir)
+    check_method(kwargs.get("uncertainty", "none"), preprocessing.channels)
     area, stack = _resolve_input(area_or_stack, manifest)
     if area is not None:
         _check_area_factors(area, preprocessing)
@@ -193,12 +200,25 @@ def predict_area(
         result = predict_raster(model, UnseenCodesAsNodata(preprocessing), stack, staging,
                                 **kwargs)
         gdf = vectorize(result.landslide_map, min_area_m2=min_area_m2,
-                        probability_path=result.probability, min_area_px=min_area_px)
+                        probability_path=result.probability, min_area_px=min_area_px,
+                        uncertainty_path=result.uncertainty)
         write_polygons(gdf, staging / "polygons.gpkg")
+        if result.uncertainty is not None:
+            write_review(result.probability, result.uncertainty, staging / "review.tif",
+                         result.threshold)
+            names += ["uncertainty.tif", "review.tif"]
         paths = publish(staging, out, names)
-    return PredictionResult(paths["probability.tif"], paths["landslide_map.tif"],
-                            result.threshold, result.tiles, polygons=paths["polygons.gpkg"],
-                            stack=paths.get("factors.tif", stack), grid=grid)
+    return replace(result, probability=paths["probability.tif"],
+                   landslide_map=paths["landslide_map.tif"], polygons=paths["polygons.gpkg"],
+                   stack=paths.get("factors.tif", stack), grid=grid,
+                   uncertainty=paths.get("uncertainty.tif"), review=paths.get("review.tif"))
+
+
+def _uncertainty_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The uncertainty keywords of a command line (none: none, so run keys stay as they were)."""
+    if args.uncertainty == "none":
+        return {}
+    return {"uncertainty": args.uncertainty, "passes": args.passes, "seed": args.seed}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -230,6 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"drop polygons under this many pixels (default {MIN_POLYGON_PX})")
     parser.add_argument("--min-area-m2", type=float, default=None,
                         help="drop polygons under this area in m2 (overrides --min-area-px)")
+    parser.add_argument("--uncertainty", default="none", choices=list(METHODS),
+                        help="also write uncertainty.tif: the standard deviation of the "
+                        "probability over test-time flips/rotations (tta, geometry-free stacks "
+                        "only) or Monte Carlo dropout passes (mc); probability.tif is then their "
+                        "mean")
+    parser.add_argument("--passes", type=int, default=None,
+                        help=f"mc passes per tile (default {MC_PASSES}; tta always makes 8)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the mc dropout masks")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     domain: dict[str, Any] = {}
@@ -252,13 +280,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 strict=args.strict, min_area_px=args.min_area_px, on_domain=report,
                 tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
                 threshold=args.threshold, window_fn=args.window,
-                progress=not args.no_progress,
+                progress=not args.no_progress, **_uncertainty_args(args),
                 allow_resolution_mismatch=args.allow_resolution_mismatch,
             )
     except (FcadDataError, OSError, ValueError) as exc:  # OSError: also rasterio's IO errors
         # bad input is the user's to fix: say what is wrong, without a traceback
         print(f"fcad-predict: error: {exc}", file=sys.stderr)
         return 2
-    summary = {k: str(v) for k, v in result.__dict__.items() if k != "grid"}
-    print(json.dumps({**summary, "grid": result.grid, "domain": domain}, allow_nan=False))
+    summary = {k: str(v) for k, v in result.__dict__.items()
+               if k in ("probability", "landslide_map", "threshold", "tiles", "polygons",
+                        "stack")}
+    extra = {"uncertainty": result.uncertainty_summary()} if result.uncertainty else {}
+    print(json.dumps({**summary, **extra, "grid": result.grid, "domain": domain},
+                     allow_nan=False))
     return 0

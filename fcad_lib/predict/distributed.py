@@ -31,20 +31,17 @@ from fcad_lib.data.checksums import sha256_file
 from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.data.stack_io import open_factor_stack
 from fcad_lib.predict.output import (
+    BAND_FILES,
     GDAL_CACHE_MB,
     PARTIAL,
     PredictionResult,
+    band_rasters,
     finish,
-    gtiff_profile,
 )
 from fcad_lib.predict.strips import accumulate_strip, column_chunks
-from fcad_lib.predict.tile_rows import (
-    check_compatible,
-    chunk_weights,
-    needed_factors,
-    predict_tile_chunk,
-)
-from fcad_lib.predict.tiling import Layout, tiling_setup
+from fcad_lib.predict.tile_rows import TileSource, chunk_weights, predict_tile_chunk
+from fcad_lib.predict.tiling import TilingPlan, resolve_plan
+from fcad_lib.predict.uncertainty import check_method
 
 
 @functools.lru_cache(maxsize=2)
@@ -53,36 +50,41 @@ def _worker_bundle(bundle_dir: str) -> tuple[Any, Any]:
     return load_bundle(bundle_dir)
 
 
+#: Block file suffix of each band's sums: the probability, the uncertainty.
+BAND_SUFFIXES = ("", "_unc")
+
+
 def _block_name(k0: int, j0: int) -> str:
     return f"block_{k0:06d}_{j0:06d}"
 
 
-def predict_block(bundle_dir: str, stack_path: str, layout: Layout, k0: int, k1: int, j0: int,
-                  j1: int, weights: np.ndarray, batch_size: int, work: str) -> str:
+def predict_block(bundle_dir: str, stack_path: str, plan: TilingPlan,
+                  block: tuple[int, int, int, int], work: str) -> str:
     """Worker task: probability sums of tile rows ``[k0, k1)`` x tile columns ``[j0, j1)``.
 
-    Writes ``block_<k0>_<j0>.npy`` (``float64``, ``(k1 - k0, tile, chunk width)``; rows past a
-    clipped last strip are zero) and ``..._valid.npy``; returns the block's name.
+    ``block`` is ``(k0, k1, j0, j1)``. Writes ``block_<k0>_<j0>.npy`` (``float64``, ``(k1 - k0,
+    tile, chunk width)``; rows past a clipped last strip are zero), ``..._unc.npy`` (the
+    uncertainty sums, when mapped) and ``..._valid.npy``; returns the block's name.
     """
+    k0, k1, j0, j1 = block
     model, preprocessing = _worker_bundle(bundle_dir)
     work_dir = Path(work)
     name = _block_name(k0, j0)
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
         src, factors = open_factor_stack(stack_path)
         with src:
-            bands = check_compatible(model, preprocessing, factors)
-            names = needed_factors(preprocessing)
+            source = TileSource.open(model, preprocessing, src, factors, plan)
             psum = valid = None
             for i, k in enumerate(range(k0, k1)):
-                p, _, v = predict_tile_chunk(model, preprocessing, src, bands, names, layout, k,
-                                             j0, j1, weights, batch_size)
+                p, _, v = predict_tile_chunk(source, k, j0, j1)
                 if psum is None:
-                    psum = np.zeros((k1 - k0, layout.tile, p.shape[1]))
-                    valid = np.zeros(psum.shape, bool)
-                psum[i, : p.shape[0]] = p
+                    psum = np.zeros((plan.bands, k1 - k0, plan.tile, p.shape[2]))
+                    valid = np.zeros(psum.shape[1:], bool)
+                psum[:, i, : p.shape[1]] = p
                 valid[i, : v.shape[0]] = v
-    # valid first: a block counts as done when its probability file exists
-    for suffix, array in (("_valid", valid), ("", psum)):
+    # the probability last: a block counts as done when its probability file exists
+    files = [("_valid", valid)] + [(BAND_SUFFIXES[b], psum[b]) for b in range(plan.bands)][::-1]
+    for suffix, array in files:
         with atomic_path(work_dir / f"{name}{suffix}.npy") as tmp:
             np.save(tmp, array)
     return name
@@ -119,13 +121,10 @@ def predict_raster_distributed(
     stack_path: str | os.PathLike,
     out_dir: str | os.PathLike,
     client: Any = None,
-    tile: int | None = None,
-    overlap: int = 32,
-    batch_size: int = 8,
-    threshold: float | None = None,
-    window_fn: str = "hann",
+    plan: TilingPlan | None = None,
     block_rows: int = 8,
     block_batches: int = 4,
+    **tiling: Any,
 ) -> PredictionResult:
     """:func:`~fcad_lib.predict.predict_raster` with blocks of tiles run on a Dask cluster.
 
@@ -141,13 +140,16 @@ def predict_raster_distributed(
     client : distributed.Client or str, optional
         The cluster: a client, a scheduler address (``"tcp://host:8786"``), or ``None`` for the
         current client (:func:`distributed.get_client`).
-    tile, overlap, batch_size, threshold, window_fn
-        As in :func:`~fcad_lib.predict.predict_raster`.
+    plan : TilingPlan, optional
+        As in :func:`~fcad_lib.predict.predict_raster`; else built from ``**tiling``.
     block_rows : int
         Tile rows per block.
     block_batches : int
         Tile columns per block, in batches (a multiple of ``batch_size`` keeps the model's
         batches, and so the result, identical to the sequential predictor's).
+    **tiling
+        ``tile``, ``overlap``, ``batch_size``, ``threshold``, ``window_fn`` as in
+        :func:`~fcad_lib.predict.predict_raster`.
 
     Returns
     -------
@@ -157,18 +159,18 @@ def predict_raster_distributed(
     bundle_dir, stack_path, out_dir = Path(bundle_dir), Path(stack_path), Path(out_dir)
     # The client needs the tiling only: no model (and no TensorFlow) in this process.
     preprocessing = Preprocessing.from_json(bundle_dir / PREPROCESSING_FILE)
-    tile, threshold, weights = tiling_setup(preprocessing, tile, overlap, threshold, window_fn)
+    plan = resolve_plan(preprocessing, plan, tiling)
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
         src, _ = open_factor_stack(stack_path)
         with src:
-            layout = Layout.of(src.height, src.width, tile, overlap)
-            profile = gtiff_profile(src, "float32", np.nan)
+            layout = plan.layout(src.height, src.width)
+            check_method(plan.uncertainty, preprocessing.channels)  # before any task starts
         partial = out_dir / PARTIAL
-        work = work_folder(out_dir, bundle_dir, stack_path, tile=tile, overlap=overlap,
-                           window=window_fn, batch=batch_size, rows=block_rows,
-                           cols=block_batches)
+        work = work_folder(out_dir, bundle_dir, stack_path, tile=plan.tile, overlap=plan.overlap,
+                           window=plan.window_fn, batch=plan.batch_size, rows=block_rows,
+                           cols=block_batches, **plan.uncertainty_key())
         work.mkdir(parents=True, exist_ok=True)
-        chunks = column_chunks(layout, block_batches * batch_size)
+        chunks = column_chunks(layout, block_batches * plan.batch_size)
         n_rows = len(layout.rows)
         row_blocks = [(k0, min(k0 + block_rows, n_rows)) for k0 in range(0, n_rows, block_rows)]
         todo = [(k0, k1, j0, j1) for k0, k1 in row_blocks for j0, j1 in chunks
@@ -176,23 +178,26 @@ def predict_raster_distributed(
         if todo:
             cl = _get_client(client)
             futures = [cl.submit(predict_block, str(bundle_dir.resolve()),
-                                 str(stack_path.resolve()), layout, k0, k1, j0, j1, weights,
-                                 batch_size, str(work.resolve()), pure=False)
-                       for k0, k1, j0, j1 in todo]
+                                 str(stack_path.resolve()), plan, block, str(work.resolve()),
+                                 pure=False)
+                       for block in todo]
             cl.gather(futures)  # raises the first worker error
 
         def chunk(k: int, j0: int, j1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             k0 = k - k % block_rows
             r0, r1 = layout.strip_rows(k)
             name = _block_name(k0, j0)
-            psum = np.load(work / f"{name}.npy", mmap_mode="r")[k - k0, : r1 - r0]
+            vsum = np.stack([np.load(work / f"{name}{suffix}.npy", mmap_mode="r")[k - k0, : r1 - r0]
+                             for suffix in BAND_SUFFIXES[: plan.bands]])
             valid = np.load(work / f"{name}_valid.npy", mmap_mode="r")[k - k0, : r1 - r0]
-            return np.array(psum), chunk_weights(layout, k, j0, j1, weights), np.array(valid)
+            return vsum, chunk_weights(layout, k, j0, j1, plan.weights), np.array(valid)
 
-        prob_tif = work / "probability.tif"
-        with rasterio.open(prob_tif, "w", **profile) as dst:
+        with rasterio.open(stack_path) as src, \
+                band_rasters(work, src, plan, create=True) as dsts:
             carry = None
             for k in range(n_rows):
-                carry = accumulate_strip(layout, k, chunks, chunk, carry, dst)
-        os.replace(prob_tif, partial / "probability.tif")
-        return finish(partial, out_dir, threshold, n_rows * len(layout.cols))
+                carry = accumulate_strip(layout, k, chunks, chunk, carry, dsts)
+        partial.mkdir(parents=True, exist_ok=True)
+        for name in BAND_FILES[: plan.bands]:
+            os.replace(work / name, partial / name)
+        return finish(partial, out_dir, plan, n_rows * len(layout.cols))

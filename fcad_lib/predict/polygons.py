@@ -36,11 +36,11 @@ MIN_POLYGON_PX = 4
 
 @dataclass
 class _Pieces:
-    """Per window-label (global id = position + 1): first pixel, probability sum and count."""
+    """Per window-label (global id = position + 1): first pixel; per zonal raster sum and count."""
 
     first: list[np.ndarray] = field(default_factory=list)
-    sums: list[np.ndarray] = field(default_factory=list)
-    counts: list[np.ndarray] = field(default_factory=list)
+    sums: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    counts: dict[str, list[np.ndarray]] = field(default_factory=dict)
     edges: list[np.ndarray] = field(default_factory=list)
 
 
@@ -55,7 +55,7 @@ def _label_window(src: Any, win: Window) -> tuple[np.ndarray, int]:
     return labels.astype("int64"), n
 
 
-def _first_pass(src: Any, prob_src: Any, size: int) -> tuple[_Pieces, int, list[Window]]:
+def _first_pass(src: Any, zonal: dict[str, Any], size: int) -> tuple[_Pieces, int, list[Window]]:
     """Label each window; record every piece's first pixel, zonal sums and cross-border links."""
     pieces, offset = _Pieces(), 0
     windows = _windows(src.height, src.width, size)
@@ -70,12 +70,13 @@ def _first_pass(src: Any, prob_src: Any, size: int) -> tuple[_Pieces, int, list[
         first = np.zeros(n + 1, "int64")
         first[ids] = (r0 + idx // w) * src.width + c0 + idx % w  # raster order over the map
         pieces.first.append(first[1:])
-        if prob_src is not None:
-            prob = prob_src.read(1, window=win).astype("float64")
-            finite = np.isfinite(prob)
-            pieces.sums.append(np.bincount(flat, weights=np.where(finite, prob, 0).ravel(),
-                                           minlength=n + 1)[1:])
-            pieces.counts.append(np.bincount(flat, weights=finite.ravel(), minlength=n + 1)[1:])
+        for column, zsrc in zonal.items():
+            values = zsrc.read(1, window=win).astype("float64")
+            finite = np.isfinite(values)
+            pieces.sums.setdefault(column, []).append(np.bincount(
+                flat, weights=np.where(finite, values, 0).ravel(), minlength=n + 1)[1:])
+            pieces.counts.setdefault(column, []).append(
+                np.bincount(flat, weights=finite.ravel(), minlength=n + 1)[1:])
         # Regions that cross a window border: pixels on both sides of it are landslide.
         links = [np.stack([g[0], above[c0 : c0 + w]])] if r0 else []
         if c0 and left is not None:
@@ -106,6 +107,7 @@ def vectorize(
     probability_path: str | os.PathLike | None = None,
     block_size: int = VECTOR_BLOCK,
     min_area_px: float = MIN_POLYGON_PX,
+    uncertainty_path: str | os.PathLike | None = None,
 ) -> Any:
     """Landslide polygons of a binary map (one per 4-connected landslide region), by windows.
 
@@ -131,24 +133,31 @@ def vectorize(
         Side of the windows in pixels.
     min_area_px : float
         Smallest polygon in pixels when ``min_area_m2`` is None (:data:`MIN_POLYGON_PX`).
+    uncertainty_path : str or os.PathLike, optional
+        ``uncertainty.tif`` (:mod:`fcad_lib.predict.uncertainty`); when given, a
+        ``mean_uncertainty`` column holds its zonal mean inside each polygon.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``geometry``, ``area_m2``, ``mean_probability``; CRS of the map.
+        Columns ``geometry``, ``area_m2``, ``mean_probability`` (and ``mean_uncertainty``); CRS
+        of the map.
     """
     with ExitStack() as stack:
         src = stack.enter_context(rasterio.open(map_path))
-        prob_src = (stack.enter_context(rasterio.open(probability_path))
-                    if probability_path is not None else None)
-        pieces, n_pieces, windows = _first_pass(src, prob_src, block_size)
+        zonal = {column: stack.enter_context(rasterio.open(path)) for column, path in
+                 (("mean_probability", probability_path), ("mean_uncertainty", uncertainty_path))
+                 if path is not None}
+        pieces, n_pieces, windows = _first_pass(src, zonal, block_size)
         region, n = _regions(pieces, n_pieces)
-        mean_p = np.full(n + 1, np.nan)
-        if prob_src is not None and n:
-            sums = np.bincount(region, weights=np.concatenate(pieces.sums), minlength=n + 1)
-            counts = np.bincount(region, weights=np.concatenate(pieces.counts), minlength=n + 1)
+        means = {"mean_probability": np.full(n + 1, np.nan)}
+        for column in zonal if n else ():
+            sums = np.bincount(region, weights=np.concatenate(pieces.sums[column]),
+                               minlength=n + 1)
+            counts = np.bincount(region, weights=np.concatenate(pieces.counts[column]),
+                                 minlength=n + 1)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean_p = sums / counts
+                means[column] = sums / counts
         geoms, values, offset = [], [], 0
         lookup = np.concatenate([[0], region]).astype("int32")
         for win in windows:
@@ -167,9 +176,12 @@ def vectorize(
     if len(windows) > 1 and len(gdf):  # dissolve the pieces of regions cut by window borders
         gdf = gdf.dissolve(by="label", aggfunc="first", sort=True).reset_index()
     gdf["area_m2"] = gdf.geometry.area
-    gdf["mean_probability"] = mean_p[gdf["label"].to_numpy()] if len(gdf) else []
+    columns = ["mean_probability", *(["mean_uncertainty"] if uncertainty_path else [])]
+    for column in columns:
+        values = means.get(column, means["mean_probability"])  # NaN when nothing was read
+        gdf[column] = values[gdf["label"].to_numpy()] if len(gdf) else []
     gdf = gdf[gdf["area_m2"] >= min_area_m2].sort_values("label").reset_index(drop=True)
-    return gdf[["geometry", "area_m2", "mean_probability"]]
+    return gdf[["geometry", "area_m2", *columns]]
 
 
 @contextmanager

@@ -22,16 +22,10 @@ from tqdm import tqdm  # text bar: works in Jupyter without ipywidgets
 
 from fcad_lib.data.stack_io import open_factor_stack
 from fcad_lib.predict.checkpoint import fingerprint, load_checkpoint, save_checkpoint
-from fcad_lib.predict.output import (
-    GDAL_CACHE_MB,
-    PARTIAL,
-    PredictionResult,
-    finish,
-    gtiff_profile,
-)
+from fcad_lib.predict.output import GDAL_CACHE_MB, PARTIAL, PredictionResult, band_rasters, finish
 from fcad_lib.predict.strips import accumulate_strip, column_chunks
-from fcad_lib.predict.tile_rows import check_compatible, needed_factors, predict_tile_chunk
-from fcad_lib.predict.tiling import Layout, tiling_setup
+from fcad_lib.predict.tile_rows import TileSource, predict_tile_chunk
+from fcad_lib.predict.tiling import TilingPlan, resolve_plan
 
 #: Default chunk of a strip, in batches of tiles (4 x 8 tiles of 128 px: about 3,200 px wide).
 CHUNK_BATCHES = 4
@@ -42,14 +36,11 @@ def predict_raster(
     preprocessing: Any,
     stack_path: str | os.PathLike,
     out_dir: str | os.PathLike,
-    tile: int | None = None,
-    overlap: int = 32,
-    batch_size: int = 8,
-    threshold: float | None = None,
-    window_fn: str = "hann",
+    plan: TilingPlan | None = None,
     progress: bool = True,
     on_strip_done: Callable[[int], None] | None = None,
     chunk_tiles: int | None = None,
+    **tiling: Any,
 ) -> PredictionResult:
     """Map a whole factor stack with a trained model, tile by tile, blending overlaps.
 
@@ -69,16 +60,9 @@ def predict_raster(
         Folder of ``probability.tif`` and ``landslide_map.tif``. Work in progress lives in
         ``out_dir/.partial`` (intermediate raster + checkpoint); final files are moved into place
         only when complete.
-    tile : int, optional
-        Tile size in pixels; default ``preprocessing.patch_size``.
-    overlap : int
-        Overlap of neighbouring tiles in pixels (``0 <= overlap < tile``); 0 = plain tiling.
-    batch_size : int
-        Tiles per model call.
-    threshold : float, optional
-        Probability threshold of the binary map; default ``preprocessing.threshold``.
-    window_fn : str
-        Blending weights: ``"hann"``, ``"triangle"`` or ``"none"`` (see :func:`weight_window`).
+    plan : TilingPlan, optional
+        Tile size, overlap, batch size, threshold and blending window
+        (:class:`~fcad_lib.predict.tiling.TilingPlan`); else built from ``**tiling``.
     progress : bool
         Show a tqdm bar of tiles done / total.
     on_strip_done : callable, optional
@@ -87,12 +71,20 @@ def predict_raster(
         Tiles of a strip processed at a time (default :data:`CHUNK_BATCHES` batches); bounds
         memory in the raster's width. Keep it a multiple of ``batch_size``: the result is then
         the same bit for bit whatever the chunk.
+    **tiling
+        The fields of :meth:`TilingPlan.of` when no ``plan`` is given: ``tile`` (default
+        ``preprocessing.patch_size``), ``overlap`` (32; 0 = plain tiling), ``batch_size`` (8),
+        ``threshold`` (default ``preprocessing.threshold``), ``window_fn`` (``"hann"``,
+        ``"triangle"`` or ``"none"``, see :func:`weight_window`), ``uncertainty`` (``"none"``,
+        ``"tta"`` or ``"mc"``, :mod:`fcad_lib.predict.uncertainty`), ``passes`` and ``seed``.
 
     Returns
     -------
     PredictionResult
         Paths of the probability (``float32``, nodata ``NaN``) and binary map (``uint8`` 0/1,
-        nodata 255) GeoTIFFs, both on exactly the stack's grid.
+        nodata 255) GeoTIFFs, both on exactly the stack's grid. With ``uncertainty="tta"`` or
+        ``"mc"`` the probability is the mean over the passes and ``uncertainty.tif`` (same grid
+        and type) holds their standard deviation, blended exactly like the probability.
 
     Notes
     -----
@@ -102,45 +94,44 @@ def predict_raster(
     """
     stack_path = Path(stack_path)
     out_dir = Path(out_dir)
-    tile, threshold, weights = tiling_setup(preprocessing, tile, overlap, threshold, window_fn)
+    plan = resolve_plan(preprocessing, plan, tiling)
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = out_dir / PARTIAL
 
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
         src, stack_factors = open_factor_stack(stack_path)
         with src:
-            bands = check_compatible(model, preprocessing, stack_factors)
-            names = needed_factors(preprocessing)
-            layout = Layout.of(src.height, src.width, tile, overlap)
+            source = TileSource.open(model, preprocessing, src, stack_factors, plan)
+            layout = source.layout
             n_tiles = len(layout.rows) * len(layout.cols)
-            fp = fingerprint(model, stack_path, tile=tile, overlap=overlap, window=window_fn,
-                             channels=list(preprocessing.channels), factors=names,
+            fp = fingerprint(model, stack_path, tile=plan.tile, overlap=plan.overlap,
+                             window=plan.window_fn, channels=list(preprocessing.channels),
+                             factors=list(source.names),
                              mean=np.asarray(getattr(preprocessing, "mean", [])).tolist(),
-                             std=np.asarray(getattr(preprocessing, "std", [])).tolist())
+                             std=np.asarray(getattr(preprocessing, "std", [])).tolist(),
+                             **plan.uncertainty_key())
             done, carry = load_checkpoint(partial, fp)
             partial.mkdir(parents=True, exist_ok=True)
-            prob_tif = partial / "probability.tif"
             if done == 0:
-                with rasterio.open(prob_tif, "w", **gtiff_profile(src, "float32", np.nan)):
+                with band_rasters(partial, src, plan, create=True):
                     pass
             bar = tqdm(total=n_tiles, initial=done * len(layout.cols), unit="tile",
                        desc="tiles", disable=not progress)
-            chunks = column_chunks(layout, chunk_tiles or CHUNK_BATCHES * batch_size)
+            chunks = column_chunks(layout, chunk_tiles or CHUNK_BATCHES * plan.batch_size)
 
             def chunk(k: int, j0: int, j1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-                return predict_tile_chunk(model, preprocessing, src, bands, names, layout, k,
-                                          j0, j1, weights, batch_size, on_tiles=bar.update)
+                return predict_tile_chunk(source, k, j0, j1, on_tiles=bar.update)
 
             try:
                 for k in range(done, len(layout.rows)):
                     # Reopened per strip: closing flushes, so the checkpoint never runs ahead
                     # of the bytes on disk.
-                    with rasterio.open(prob_tif, "r+") as dst:
-                        carry = accumulate_strip(layout, k, chunks, chunk, carry, dst)
+                    with band_rasters(partial, src, plan, create=False) as dsts:
+                        carry = accumulate_strip(layout, k, chunks, chunk, carry, dsts)
                     save_checkpoint(partial, fp, k + 1, carry)
                     if on_strip_done is not None:
                         on_strip_done(k + 1)
             finally:
                 bar.close()
 
-        return finish(partial, out_dir, threshold, n_tiles)
+        return finish(partial, out_dir, plan, n_tiles)

@@ -30,7 +30,8 @@ from fcad_lib.predict.lock import LOCK_FILE
 #: Work folder of a run inside its output folder.
 STAGING = ".staging"
 #: Every file a run may publish (a file of a previous run not written again is removed).
-OUTPUT_NAMES = ("factors.tif", "probability.tif", "landslide_map.tif", "polygons.gpkg")
+OUTPUT_NAMES = ("factors.tif", "probability.tif", "landslide_map.tif", "polygons.gpkg",
+                "uncertainty.tif", "review.tif")
 #: Beside a staged ``factors.tif``: the key of the area and grid it was made from.
 STACK_RECORD = "factors.json"
 

@@ -14,7 +14,7 @@ chunks that workers wrote (:mod:`fcad_lib.predict.distributed`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import rasterio
@@ -22,7 +22,7 @@ from rasterio.windows import Window
 
 from fcad_lib.predict.tiling import Layout, blend
 
-#: ``chunk(k, j0, j1) -> (psum, wsum, valid)`` of tile row ``k``, tile columns ``[j0, j1)``.
+#: ``chunk(k, j0, j1) -> (vsum, wsum, valid)`` of tile row ``k``, tile columns ``[j0, j1)``.
 ChunkFn = Callable[[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
@@ -43,7 +43,7 @@ def accumulate_strip(
     chunks: list[tuple[int, int]],
     chunk: ChunkFn,
     carry: np.ndarray | None,
-    dst: rasterio.io.DatasetWriter,
+    dsts: Sequence[rasterio.io.DatasetWriter],
 ) -> np.ndarray:
     """Blend tile row ``k`` chunk by chunk, write its finished rows, return the new carry.
 
@@ -56,37 +56,39 @@ def accumulate_strip(
     chunks : list of (int, int)
         Tile-column ranges (:func:`column_chunks`).
     chunk : callable
-        ``chunk(k, j0, j1) -> (psum, wsum, valid)`` over the chunk's clipped extent.
+        ``chunk(k, j0, j1) -> (vsum, wsum, valid)`` over the chunk's clipped extent; ``vsum``
+        ``(bands, rows, columns)`` (the probability, and the uncertainty when mapped).
     carry : numpy.ndarray or None
-        ``(2, rows, width)``: probability and weight sums of the rows the strip above shares
-        with this one (``None`` for the first strip).
-    dst : rasterio dataset
-        The probability raster, open for writing.
+        ``(bands + 1, rows, width)``: band sums and weight sum (last) of the rows the strip above
+        shares with this one (``None`` for the first strip).
+    dsts : sequence of rasterio datasets
+        One raster per band (probability, then uncertainty), open for writing.
 
     Returns
     -------
     numpy.ndarray
-        ``(2, rows, width)`` sums of this strip's rows the next strip shares.
+        ``(bands + 1, rows, width)`` sums of this strip's rows the next strip shares.
     """
     r0, r1 = layout.finished_rows(k)
     n = r1 - r0
     s0, s1 = layout.strip_rows(k)
-    new_carry = np.zeros((2, (s1 - s0) - n, layout.width))
-    tail: tuple[np.ndarray, np.ndarray] | None = None
+    new_carry: np.ndarray | None = None
+    tail: np.ndarray | None = None
     for j0, j1 in chunks:
-        psum, wsum, valid = chunk(k, j0, j1)
+        vsum, wsum, valid = chunk(k, j0, j1)
+        sums = np.concatenate([vsum, wsum[None]])  # bands..., weight: one carry for all
+        if new_carry is None:
+            new_carry = np.zeros((len(sums), (s1 - s0) - n, layout.width))
         x0 = layout.cols[j0]
         x1 = layout.cols[j1] if j1 < len(layout.cols) else layout.width  # owned columns
         width = x1 - x0
         if tail is not None:  # columns the previous chunk's last tiles also cover
-            psum[:, : tail[0].shape[1]] += tail[0]
-            wsum[:, : tail[1].shape[1]] += tail[1]
+            sums[:, :, : tail.shape[2]] += tail
         if carry is not None:  # rows shared with the previous tile row
-            psum[: carry.shape[1], :width] += carry[0][:, x0:x1]
-            wsum[: carry.shape[1], :width] += carry[1][:, x0:x1]
-        dst.write(blend(psum[:n, :width], wsum[:n, :width], valid[:n, :width]), 1,
-                  window=Window(x0, r0, width, n))
-        new_carry[0][:, x0:x1] = psum[n:, :width]
-        new_carry[1][:, x0:x1] = wsum[n:, :width]
-        tail = (psum[:, width:], wsum[:, width:])
+            sums[:, : carry.shape[1], :width] += carry[:, :, x0:x1]
+        for band, dst in enumerate(dsts):
+            dst.write(blend(sums[band, :n, :width], sums[-1, :n, :width], valid[:n, :width]), 1,
+                      window=Window(x0, r0, width, n))
+        new_carry[:, :, x0:x1] = sums[:, n:, :width]
+        tail = sums[:, :, width:]
     return new_carry

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+
+from fcad_lib.predict.uncertainty import method_passes
 
 #: Smallest weight of the blending window, so raster-border pixels (covered only by a tile edge)
 #: still receive weight.
@@ -166,14 +169,113 @@ class Layout:
         return r0, min(stop, self.height)
 
 
-def tiling_setup(preprocessing: Any, tile: int | None, overlap: int, threshold: float | None,
-                 window_fn: str) -> tuple[int, float, np.ndarray]:
-    """Tile size, threshold (the bundle's by default) and blending weights of one prediction."""
-    tile = int(tile or preprocessing.patch_size)
-    threshold = float(preprocessing.threshold if threshold is None else threshold)
-    if not 0 <= overlap < tile:
-        raise ValueError(f"overlap must be in [0, tile={tile}), got {overlap}")
-    return tile, threshold, weight_window(tile, overlap, window_fn)
+@dataclass(frozen=True)
+class TilingPlan:
+    """The settings every predictor shares, resolved once and handed to the engines.
+
+    Build it with :meth:`of`, which takes the tile size and threshold from the bundle's
+    preprocessing when they are not given. The sequential, threaded-Dask and distributed
+    engines read everything that decides the sums from here, so they cannot disagree.
+
+    Attributes
+    ----------
+    tile : int
+        Tile size in pixels.
+    threshold : float
+        Probability threshold of the binary map.
+    overlap : int
+        Overlap of neighbouring tiles in pixels (``0 <= overlap < tile``).
+    batch_size : int
+        Tiles per model call.
+    window_fn : str
+        Blending weights (:func:`weight_window`).
+    uncertainty : str
+        ``"none"``, ``"tta"`` or ``"mc"`` (:mod:`fcad_lib.predict.uncertainty`): with tta or mc
+        the probability is the mean over ``passes`` forward passes and ``uncertainty.tif`` their
+        standard deviation.
+    passes : int
+        Forward passes per tile (1 for none, 8 for tta, default 20 for mc).
+    seed : int
+        Seed of the mc dropout masks (with each tile's position).
+    """
+
+    tile: int
+    threshold: float
+    overlap: int = 32
+    batch_size: int = 8
+    window_fn: str = "hann"
+    uncertainty: str = "none"
+    passes: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.overlap < self.tile:
+            raise ValueError(f"overlap must be in [0, tile={self.tile}), got {self.overlap}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        weight_window(1, 0, self.window_fn)  # refuses an unknown window early
+        if self.passes != method_passes(self.uncertainty, self.passes):
+            raise ValueError(f"{self.uncertainty} makes {method_passes(self.uncertainty, None)} "
+                             f"pass(es), got passes={self.passes}")
+
+    @classmethod
+    def of(cls, preprocessing: Any, tile: int | None = None, threshold: float | None = None,
+           passes: int | None = None, **settings: Any) -> TilingPlan:
+        """The plan of one prediction: ``tile`` and ``threshold`` default to the bundle's.
+
+        Parameters
+        ----------
+        preprocessing : Preprocessing
+            Gives ``patch_size`` and ``threshold`` when ``tile`` or ``threshold`` is None.
+        tile : int, optional
+            Tile size in pixels.
+        threshold : float, optional
+            Probability threshold.
+        passes : int, optional
+            Passes per tile; default that of the ``uncertainty`` method
+            (:func:`~fcad_lib.predict.uncertainty.method_passes`).
+        **settings
+            The other fields (``overlap``, ``batch_size``, ``window_fn``, ``uncertainty``,
+            ``seed``).
+        """
+        passes = method_passes(settings.get("uncertainty", "none"), passes)
+        return cls(tile=int(tile or preprocessing.patch_size),
+                   threshold=float(preprocessing.threshold if threshold is None else threshold),
+                   passes=passes, **settings)
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """``(tile, tile)`` blending weights (:func:`weight_window`)."""
+        return weight_window(self.tile, self.overlap, self.window_fn)
+
+    @property
+    def bands(self) -> int:
+        """Blended bands: the probability, and the uncertainty when a method is chosen."""
+        return 1 if self.uncertainty == "none" else 2
+
+    def uncertainty_key(self) -> dict[str, Any]:
+        """The uncertainty settings for a run's fingerprint (empty for none: keys unchanged)."""
+        if self.uncertainty == "none":
+            return {}
+        return {"uncertainty": self.uncertainty, "passes": self.passes, "seed": self.seed}
+
+    def layout(self, height: int, width: int) -> Layout:
+        """The tiling of a ``height`` x ``width`` raster."""
+        return Layout.of(height, width, self.tile, self.overlap)
+
+
+def resolve_plan(preprocessing: Any, plan: TilingPlan | None,
+                 settings: dict[str, Any]) -> TilingPlan:
+    """``plan`` itself, or one built by :meth:`TilingPlan.of` from keyword ``settings``.
+
+    Lets the engines keep their keyword arguments (``tile=``, ``overlap=`` ...) while the work
+    below them takes one object; giving both is refused.
+    """
+    if plan is None:
+        return TilingPlan.of(preprocessing, **settings)
+    if settings:
+        raise TypeError(f"give either plan or tiling keywords, not both: {sorted(settings)}")
+    return plan
 
 
 def blend(psum: np.ndarray, wsum: np.ndarray, valid: np.ndarray) -> np.ndarray:

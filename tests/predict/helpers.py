@@ -189,3 +189,20 @@ def blend_reference(model, prep, stack: Path, tile: int, overlap: int, kind: str
     out = (psum / wsum)[:h, :w].astype("float32")
     out[~valid] = np.nan
     return out
+
+
+#: Factors that keep their meaning under flips and rotations (tta is allowed on them).
+GEOMETRY_FREE = ("elevation", "slope", "curvature")
+
+
+def dropout_model(channels: int = len(FACTORS), seed: int = 0, rate: float = 0.3) -> keras.Model:
+    """Conv - BatchNorm - Dropout - conv + sigmoid: what mc dropout needs, deterministic weights."""
+    init = keras.initializers.GlorotUniform
+    inp = keras.Input((None, None, channels))
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu",
+                            kernel_initializer=init(seed=seed))(inp)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Dropout(rate)(x)
+    out = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid",
+                              kernel_initializer=init(seed=seed + 1))(x)
+    return keras.Model(inp, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from fcad_lib.predict import predict_raster, seam_score
 from tests.predict.helpers import (
@@ -34,3 +35,22 @@ def test_blending_reduces_seams(tmp_path):
     s_plain, s_blend = seam_score(plain, 32, 0), seam_score(blend, 32, 16)
     assert s_plain > 2.0  # the position-dependent model does leave seams
     assert s_blend < 0.5 * s_plain
+
+
+def test_tiling_plan_takes_the_bundle_defaults_and_refuses_bad_settings():
+    from fcad_lib.predict.tiling import TilingPlan, resolve_plan, weight_window
+    from tests.predict.helpers import FakePreprocessing
+
+    prep = FakePreprocessing(patch_size=48, threshold=0.3)
+    plan = TilingPlan.of(prep, overlap=8)
+    assert (plan.tile, plan.threshold, plan.overlap, plan.batch_size) == (48, 0.3, 8, 8)
+    np.testing.assert_array_equal(plan.weights, weight_window(48, 8, "hann"))
+    assert TilingPlan.of(prep, tile=16, threshold=0.7, overlap=0).tile == 16
+    assert resolve_plan(prep, plan, {}) is plan
+    assert resolve_plan(prep, None, {"overlap": 8}) == plan
+    with pytest.raises(TypeError, match="not both"):
+        resolve_plan(prep, plan, {"overlap": 4})
+    with pytest.raises(ValueError, match="overlap must be in"):
+        TilingPlan.of(prep, overlap=48)
+    with pytest.raises(ValueError, match="window_fn"):
+        TilingPlan.of(prep, window_fn="gauss")

@@ -1,0 +1,81 @@
+"""The review map and the error AUROC of the uncertainty (fcad_lib.predict.review)."""
+
+from __future__ import annotations
+
+import numpy as np
+import rasterio
+from affine import Affine
+
+from fcad_lib.predict.review import (
+    REVIEW_COLOURS,
+    error_auroc,
+    review_map,
+    uncertainty_cutoff,
+    write_review,
+)
+from tests.predict.helpers import CRS, RES
+
+
+def test_review_rule_on_every_case():
+    prob = np.array([[0.9, 0.9, 0.1, 0.1, np.nan, 0.5]])
+    unc = np.array([[0.01, 0.30, 0.01, 0.30, 0.1, np.nan]])
+    # landslide, false alarm?, non-landslide, miss?, nodata, nodata
+    np.testing.assert_array_equal(review_map(prob, unc, threshold=0.5, cutoff=0.2),
+                                  [[1, 3, 0, 2, 255, 255]])
+    # at the threshold and at the cutoff counts as above
+    np.testing.assert_array_equal(review_map([[0.5]], [[0.2]], 0.5, 0.2), [[3]])
+    u = np.arange(11, dtype=float)
+    u[0] = np.nan
+    assert uncertainty_cutoff(u, 0.9) == np.quantile(np.arange(1, 11), 0.9)
+
+
+def _auroc_by_pairs(score: np.ndarray, positive: np.ndarray) -> float:
+    """Mann-Whitney: share of (positive, negative) pairs ordered right, ties count half."""
+    pos, neg = score[positive], score[~positive]
+    diff = pos[:, None] - neg[None, :]
+    return float(((diff > 0) + 0.5 * (diff == 0)).mean())
+
+
+def test_error_auroc_is_the_auroc_of_uncertainty_for_wrong_pixels():
+    rng = np.random.default_rng(0)
+    prob = rng.random(400)
+    truth = (rng.random(400) < 0.3).astype(float)
+    wrong = (prob >= 0.5) != (truth == 1)
+    unc = np.round(rng.random(400) + 0.5 * wrong, 2)  # errors more uncertain, with ties
+    prob[:5] = np.nan
+    truth[5:10] = 255  # not labelled: left out
+    keep = np.isfinite(prob) & (truth != 255)
+    expected = _auroc_by_pairs(unc[keep], wrong[keep])
+    assert 0.6 < expected < 0.95
+    assert abs(error_auroc(prob, unc, truth, 0.5) - expected) < 1e-12
+    assert np.isnan(error_auroc(np.full(4, 0.9), np.arange(4.0), np.ones(4), 0.5))
+
+
+def test_write_review_has_classes_and_colour_table(tmp_path):
+    transform = Affine(RES, 0, 500_000.0, 0, -RES, 3_000_000.0)
+    prob = np.array([[0.9, 0.9], [0.1, 0.1]], "float32")
+    unc = np.array([[0.0, 0.5], [0.0, 0.5]], "float32")
+    for name, arr in (("p.tif", prob), ("u.tif", unc)):
+        with rasterio.open(tmp_path / name, "w", driver="GTiff", width=2, height=2, count=1,
+                           dtype="float32", crs=CRS, transform=transform, nodata=np.nan) as d:
+            d.write(arr, 1)
+    path, cutoff = write_review(tmp_path / "p.tif", tmp_path / "u.tif", tmp_path / "r.tif", 0.5,
+                                quantile=0.5)
+    assert cutoff == 0.25
+    with rasterio.open(path) as src:
+        np.testing.assert_array_equal(src.read(1), [[1, 3], [0, 2]])
+        assert src.nodata == 255 and src.transform == transform
+        assert src.colormap(1)[2] == (*REVIEW_COLOURS[2], 255)
+        assert "potential miss" in src.descriptions[0]
+
+
+def test_review_summary_states_shares_and_auroc():
+    from fcad_lib.predict.review import review_summary
+
+    review = np.array([[0, 0, 1, 2], [3, 255, 0, 0]], "uint8")
+    text = review_summary(review, 0.734, passes=20)
+    assert "over 20 mc passes" in text
+    assert "non-landslide 57.1%, landslide 14.3%, potential miss 14.3%, " \
+           "potential false alarm 14.3%" in text
+    assert "AUROC of 0.73 (better than chance" in text
+    assert "could not be computed" in review_summary(review, float("nan"), passes=20)
