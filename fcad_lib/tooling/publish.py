@@ -246,7 +246,7 @@ def published_status(results_dir: Path = PUBLISHED_DIR, profiles_file: Path = PR
         current = profile_hash(load_profile(prov.get("profile", "default"), profiles_file))
     except KeyError:
         current = None
-    stale = current != prov.get("profile_sha256")
+    stale = current != prov.get("profile_sha256") or bool(prov.get("superseded"))
     complete = bool(prov.get("complete"))
     commit = (prov.get("git_commit") or "unknown")[:10]
     where = f"`{Path(results_dir).parent.name}/{Path(results_dir).name}/`"
@@ -258,10 +258,33 @@ def published_status(results_dir: Path = PUBLISHED_DIR, profiles_file: Path = PR
             f"cores ({prov.get('machine', '?')}).")
     if not complete:
         text += " **Partial run:** not every notebook ran, or a table is missing."
-    if stale:
+    if prov.get("superseded"):
+        text += (f" **SUPERSEDED:** {prov['superseded']}. These numbers come from code or "
+                 "settings this checkout no longer has; the next default run replaces them.")
+    elif stale:
         text += (" **STALE:** the profile in `profiles.yml` has changed since this run (its "
                  "hash differs from `profile_sha256`); these numbers come from the old settings.")
     return PublishedStatus(True, stale, complete, prov, text)
+
+
+def mark_superseded(results_dir: Path, reason: str) -> None:
+    """Mark published results as computed by code or settings this checkout no longer has.
+
+    Between a change of the result code (e.g. a new training recipe) and the next default run,
+    the old tables stay readable, and every page that shows them says **SUPERSEDED** with the
+    reason. The next :func:`publish` writes a fresh ``provenance.json`` without the mark.
+    """
+    path = Path(results_dir) / "provenance.json"
+    prov = json.loads(path.read_text())
+    prov["superseded"] = str(reason)
+    with atomic_path(path) as tmp:
+        tmp.write_text(dumps(prov, indent=2) + "\n")
+
+
+def superseded_reason(results_dir: Path = PUBLISHED_DIR) -> str | None:
+    """Why the published results are superseded (:func:`mark_superseded`), or None."""
+    path = Path(results_dir) / "provenance.json"
+    return json.loads(path.read_text()).get("superseded") if path.exists() else None
 
 
 def published_summary(name: str, results_dir: Path = PUBLISHED_DIR,

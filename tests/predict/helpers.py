@@ -206,3 +206,16 @@ def dropout_model(channels: int = len(FACTORS), seed: int = 0, rate: float = 0.3
     out = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid",
                               kernel_initializer=init(seed=seed + 1))(x)
     return keras.Model(inp, out)
+
+
+def with_grid(bundle: Path, resolution_m: float) -> Path:
+    """Record a training grid of ``resolution_m`` in a bundle's preprocessing (as training does)."""
+    from dataclasses import replace
+
+    from fcad_lib.bundle import PREPROCESSING_FILE, Preprocessing, TrainingGrid
+
+    path = bundle / PREPROCESSING_FILE
+    prep = Preprocessing.from_json(path)
+    grid = TrainingGrid(resolution_m, "EPSG:32647", {f: "1" for f in prep.factors}, 16, "quick")
+    replace(prep, grid=grid).to_json(path)
+    return bundle

@@ -15,7 +15,15 @@ import pytest
 from fcad_lib.errors import OutputLockedError
 from fcad_lib.predict import cli
 from fcad_lib.predict.lock import LOCK_FILE, output_lock
-from tests.predict.helpers import ROOT, make_bundle, read, tiny_model_of, write_stack
+from tests.predict.helpers import (
+    RES,
+    ROOT,
+    make_bundle,
+    read,
+    tiny_model_of,
+    with_grid,
+    write_stack,
+)
 
 REAL_PREDICT = cli.predict_raster
 HOLD = textwrap.dedent("""
@@ -34,7 +42,8 @@ class Killed(Exception):
 @pytest.fixture
 def bundle_and_stack(tmp_path, monkeypatch):
     factors = ["deformation_rate", "elevation", "slope"]
-    bundle = make_bundle(tmp_path / "bundle", factors, [1.0] * 3, [0.5] * 3)
+    # a bundle as training writes it now, with its training grid (no "no grid" warning line)
+    bundle = with_grid(make_bundle(tmp_path / "bundle", factors, [1.0] * 3, [0.5] * 3), RES)
     monkeypatch.setattr(cli, "load_model", tiny_model_of)
     return bundle, write_stack(tmp_path / "stack.tif", 60, 40)
 

@@ -7,20 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from fcad_lib.bundle import PREPROCESSING_FILE, Preprocessing, TrainingGrid
+from fcad_lib.bundle import Preprocessing, TrainingGrid
 from fcad_lib.errors import ResolutionMismatchError
 from fcad_lib.predict import cli
 from fcad_lib.predict.resolution import NoTrainingGridWarning, check_resolution
-from tests.predict.helpers import FACTORS, make_bundle, tiny_model_of, write_stack
-
-
-def _with_grid(bundle, resolution_m):
-    """Record a training grid of ``resolution_m`` in the bundle's preprocessing."""
-    path = bundle / PREPROCESSING_FILE
-    prep = Preprocessing.from_json(path)
-    grid = TrainingGrid(resolution_m, "EPSG:32647", {f: "1" for f in prep.factors}, 16, "quick")
-    replace(prep, grid=grid).to_json(path)
-    return bundle
+from tests.predict.helpers import FACTORS, make_bundle, tiny_model_of, with_grid, write_stack
 
 
 @pytest.fixture
@@ -35,7 +26,7 @@ def _run(args):
 
 def test_a_grid_far_from_the_training_grid_is_refused_in_one_line(tmp_path, bundle, capsys):
     stack = write_stack(tmp_path / "stack.tif", 40, 40)  # 12.5 m pixels
-    _with_grid(bundle, 30.0)
+    with_grid(bundle, 30.0)
     assert _run([str(bundle), str(stack), str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("fcad-predict: error:")
@@ -46,7 +37,7 @@ def test_a_grid_far_from_the_training_grid_is_refused_in_one_line(tmp_path, bund
 
 def test_the_flag_maps_it_and_the_json_records_it(tmp_path, bundle, capsys):
     stack = write_stack(tmp_path / "stack.tif", 40, 40)
-    _with_grid(bundle, 30.0)
+    with_grid(bundle, 30.0)
     assert _run([str(bundle), str(stack), str(tmp_path / "out"),
                  "--allow-resolution-mismatch"]) == 0
     grid = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["grid"]
@@ -56,7 +47,7 @@ def test_the_flag_maps_it_and_the_json_records_it(tmp_path, bundle, capsys):
 
 def test_a_close_grid_is_mapped_without_a_word(tmp_path, bundle, capsys):
     stack = write_stack(tmp_path / "stack.tif", 40, 40)
-    _with_grid(bundle, 17.0)  # 1.36x
+    with_grid(bundle, 17.0)  # 1.36x
     assert _run([str(bundle), str(stack), str(tmp_path / "out")]) == 0
     out = capsys.readouterr()
     assert json.loads(out.out.strip().splitlines()[-1])["grid"]["mismatch"] is False
@@ -67,7 +58,7 @@ def test_an_area_grid_is_checked_before_the_stack_is_built(tmp_path, small_area,
                                                           capsys):
     monkeypatch.setattr(cli, "load_model", tiny_model_of)
     factors = ["deformation_rate", "slope"]
-    bundle = _with_grid(make_bundle(tmp_path / "b", factors, [0.0] * 2, [1.0] * 2), 5.0)
+    bundle = with_grid(make_bundle(tmp_path / "b", factors, [0.0] * 2, [1.0] * 2), 5.0)
 
     class Built(Exception):
         pass
