@@ -99,8 +99,7 @@ def build_model(
         raise ValueError(f"unknown model {name!r}; choose one of {MODEL_NAMES}")
 
     if key in ("fcdensenet", "fcadensenet"):
-        cfg = FCDenseNetConfig.from_name(
-            "tiny-paper" if isinstance(config, str) and config.lower() == "compact" else config)
+        cfg = FCDenseNetConfig.from_name(config)
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in FCDenseNetConfig.field_names()}
         if overrides:
             cfg = cfg.replace(**overrides)

@@ -155,10 +155,13 @@ class FCDenseNetConfig:
 
         ``"fc_densenet56"`` / ``"FC-DenseNet56"`` spellings and an existing config are accepted.
         A suffix ``-paper`` (``"56-paper"``, ``"tiny-paper"``) returns :meth:`paper_variant`.
+        ``"compact"`` (the CPU profiles' parameter-matched size) is ``"tiny-paper"``.
         """
         if isinstance(name, FCDenseNetConfig):
             return name
         key = str(name).lower().replace("fc-densenet", "").replace("fc_densenet", "").strip()
+        if key == "compact":
+            key = "tiny-paper"
         for suffix in ("-paper", "_paper"):
             if key.endswith(suffix):
                 return cls.from_name(key[: -len(suffix)]).paper_variant()
