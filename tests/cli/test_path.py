@@ -79,7 +79,7 @@ def test_five_commands_from_files_to_scores(balakot_crop, tmp_path, capsys):
         {"elevation": "m", "slope": "degree", "aspect": "degree", "curvature": "1/m"}, 64,
         "quick")
     result = json.loads((bundle / "result.json").read_text())
-    assert result["spec"]["model_config"] == "tiny-paper" and result["spec"]["split"] == "blocked"
+    assert result["spec"]["model_config"] == "compact" and result["spec"]["split"] == "blocked"
     assert result["recipe"] == "rare-foreground" and result["spec"]["sampling"] == "foreground"
     # 4. map the stack fcad-stack wrote
     assert predict.main([str(bundle), str(tmp_path / "stack.tif"), str(tmp_path / "map"),
