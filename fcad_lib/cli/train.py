@@ -75,10 +75,10 @@ def area_factors(area: StudyArea, wanted: Sequence[str]) -> tuple[list[str], lis
 def budget(profile: str, epochs: int | None = None,
            steps_per_epoch: int | None = None) -> dict[str, Any]:
     """The profile's training budget and recipe, with the command line's overrides."""
-    from fcad_lib.tooling.pipeline import PROFILES_FILE, load_profile
+    from fcad_lib.tooling.profiles import PROFILES_FILE, load_profile
 
     try:
-        params = load_profile(profile)["parameters"]
+        params = load_profile(profile).parameters
     except KeyError as exc:  # says which profiles exist
         raise FcadDataError(PROFILES_FILE, str(exc.args[0])) from None
     out = {k: params[k] for k in BUDGET_KEYS if k in params}

@@ -1,5 +1,8 @@
 """The banner at the top of every results page: which profile made the numbers, and what it can
 and cannot show. Numbers from the CI smoke test must never pass for a reproduction.
+
+The words are the profile's own (``banner`` in ``profiles.yml``); a smoke profile's banner is a
+warning.
 """
 
 from __future__ import annotations
@@ -7,29 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fcad_lib.tooling.pipeline import PROFILES_FILE, load_profile
-
-#: What each profile's numbers can and cannot show, in the reader's words.
-PROFILE_SCOPE = {
-    "quick": (
-        "that every step runs end to end and writes its files",
-        "how good the architectures are: tiny models, a few hundred optimiser steps, one small "
-        "generated area and one seed (intervals cover test tiles only, not the spread over "
-        "seeds)",
-    ),
-    "default": (
-        "how the methods rank on the full generated area, with the spread over seeds and "
-        "bootstrap intervals behind each verdict",
-        "the paper's absolute numbers: smaller patches and models than the paper's, a CPU "
-        "training budget, and generated (not Baihetan) data",
-    ),
-    "paper": (
-        "the methods at the paper's settings (128 px patches, FC-DenseNet103 size, lr 1e-4, "
-        "trained to convergence), several seeds",
-        "the paper's Baihetan numbers themselves: its data are private, so the areas here are "
-        "generated or other public data",
-    ),
-}
+from fcad_lib.tooling.profiles import PROFILES_FILE, Profile, load_profile
 
 
 def _budget(p: dict[str, Any]) -> str:
@@ -62,21 +43,20 @@ def profile_banner(profile: str, profiles_file: Path = PROFILES_FILE,
         A MyST ``{admonition}`` block; display it with ``display(Markdown(...))``.
     """
     try:
-        params = load_profile(profile, profiles_file)["parameters"]
-        budget = _budget(params)
+        entry = load_profile(profile, profiles_file)
+        budget = _budget(entry.parameters)
     except KeyError:
-        params, budget = {}, "not in profiles.yml"
-    can, cannot = PROFILE_SCOPE.get(profile, (
-        "what its parameters allow", "anything its parameters were not sized for"))
-    kind = "warning" if profile == "quick" else "note"
+        # the generic words of a Profile that says nothing of itself
+        entry, budget = Profile(name=profile), "not in profiles.yml"
+    kind = "warning" if entry.smoke else "note"
     lines = [
         f":::{{admonition}} Numbers from the `{profile}` profile",
         f":class: {kind}",
         f"**Settings:** {budget}.",
         "",
-        f"**Can show:** {can}.",
+        f"**Can show:** {entry.can_show}.",
         "",
-        f"**Cannot show:** {cannot}.",
+        f"**Cannot show:** {entry.cannot_show}.",
     ]
     if extra:
         lines += ["", extra]

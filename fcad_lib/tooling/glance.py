@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fcad_lib.tooling.pipeline import PROFILES_FILE
+from fcad_lib.tooling.profiles import PROFILES_FILE, is_publishing
 from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
 
 #: File name -> (what it holds, the column that names a row, the paper's table key).
@@ -26,13 +26,13 @@ TABLES = {
 REAL_DATA_HINTS = ("balakot", "hongkong", "hong_kong", "hk_", "real")
 
 
-def result_sources(run_dir: str | Path, profile: str,
-                   published_dir: Path = PUBLISHED_DIR) -> dict[str, Path]:
+def result_sources(run_dir: str | Path, profile: str, published_dir: Path = PUBLISHED_DIR,
+                   profiles_file: Path = PROFILES_FILE) -> dict[str, Path]:
     """Folders holding results, by the label shown to the reader (existing folders only)."""
     out = {}
     if Path(published_dir).is_dir():
-        # a default-profile build publishes after its notebooks: these are the previous run's
-        when = ", previous run" if profile == "default" else ""
+        # a publishing profile's build publishes after its notebooks: these are the previous run's
+        when = ", previous run" if is_publishing(profile, profiles_file) else ""
         out[f"published (default profile{when})"] = Path(published_dir)
     if Path(run_dir).is_dir() and Path(run_dir).resolve() != Path(published_dir).resolve():
         out[f"this build ({profile} profile)"] = Path(run_dir)
@@ -46,7 +46,8 @@ def published_markdown(profile: str, published_dir: Path = PUBLISHED_DIR,
     Parameters
     ----------
     profile : str
-        Profile that built this book (``default``: the published tables are the previous run's).
+        Profile that built this book (a publishing one: the published tables are the previous
+        run's).
     published_dir, profiles_file : Path
         ``results/default`` and the profiles file it is checked against.
 
@@ -55,7 +56,8 @@ def published_markdown(profile: str, published_dir: Path = PUBLISHED_DIR,
     str
         Markdown; a ``{warning}`` block when the tables are stale or partial.
     """
-    status = published_status(published_dir, profiles_file, previous_run=profile == "default")
+    status = published_status(published_dir, profiles_file,
+                              previous_run=is_publishing(profile, profiles_file))
     if status.exists and (status.stale or not status.complete):
         return f":::{{warning}}\n{status.banner}\n:::"
     return status.banner

@@ -8,10 +8,11 @@ are written to ``book/executed/``, where ``_toc.yml`` points, and prepared for r
 "What's next" section); the book itself is built with Jupyter Book 1.x with execution off, so
 the pages show exactly what papermill computed.
 
-With ``--publish`` (the default for the ``default`` profile; ``--no-publish`` turns it off) the
-run's tables and its provenance (commit, profile hash, start, end, wall seconds per notebook,
-machine) are written to ``results/<profile>/`` by :mod:`fcad_lib.tooling.publish`; a run with
-``--only`` is published too, marked ``complete: false``.
+With ``--publish`` (the default for a profile with ``publishes: true`` in ``profiles.yml``, i.e.
+``default``; ``--no-publish`` turns it off) the run's tables and its provenance (commit, profile
+hash, start, end, wall seconds per notebook, machine) are written to ``results/<profile>/`` by
+:mod:`fcad_lib.tooling.publish`; a run with ``--only`` is published too, marked
+``complete: false``.
 """
 
 from __future__ import annotations
@@ -28,16 +29,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fcad_lib.tooling import pages
+from fcad_lib.tooling.profiles import load_profile
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXECUTED_DIR = ROOT / "book" / "executed"
-PROFILES_FILE = ROOT / "profiles.yml"
 
 
 @dataclass
@@ -51,30 +50,6 @@ class NotebookRun:
     title: str | None = None
     #: (document, title) of the page after this one, for a missing "What's next"
     next_page: tuple[str, str] | None = None
-
-
-def load_profile(name: str, path: Path = PROFILES_FILE) -> dict[str, Any]:
-    """Return the profile ``name`` from ``profiles.yml``.
-
-    Parameters
-    ----------
-    name
-        Profile name (``quick``, ``default`` or ``paper``).
-    path
-        The profiles file.
-
-    Returns
-    -------
-    dict
-        ``{"parameters": {...}, "extra_runs": [...]}``.
-    """
-    profiles = yaml.safe_load(path.read_text())
-    if name not in profiles:
-        raise KeyError(f"{path}: no profile {name!r}; known: {sorted(profiles)}")
-    profile = dict(profiles[name])
-    profile.setdefault("parameters", {})
-    profile.setdefault("extra_runs", [])
-    return profile
 
 
 def declared_parameters(notebook: Path) -> set[str]:
@@ -104,7 +79,7 @@ def plan_runs(
     # machine's own folders out of the executed pages
     if run_dir.is_absolute() and run_dir.is_relative_to(ROOT):
         run_dir = run_dir.relative_to(ROOT)
-    base = dict(profile["parameters"], profile=profile_name, run_dir=str(run_dir))
+    base = dict(profile.parameters, profile=profile_name, run_dir=str(run_dir))
     if os.environ.get("FCAD_MANIFEST"):
         base["manifest"] = os.environ["FCAD_MANIFEST"]  # for notebooks that declare it
     every = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -122,7 +97,7 @@ def plan_runs(
             NotebookRun(nb, EXECUTED_DIR / nb.name, {k: v for k, v in base.items() if k in names},
                         next_page=next_page)
         )
-        for extra in profile["extra_runs"]:
+        for extra in profile.extra_runs:
             if extra["notebook"] != nb.stem:
                 continue
             params = dict(base, **extra.get("parameters", {}))
@@ -247,9 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--book-only", action="store_true", help="build the book only")
     parser.add_argument("--publish", action="store_true",
                         help="write results/<profile>/ (tables + provenance.json) after the "
-                             "notebooks; on by default for the default profile")
+                             "notebooks; on by default for a profile with `publishes: true`")
     parser.add_argument("--no-publish", action="store_true",
-                        help="do not write results/<profile>/, even for the default profile")
+                        help="do not write results/<profile>/, even for a publishing profile")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # Kernels inherit this: TensorFlow's C++ start-up chatter stays out of the pages.
@@ -277,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             sittings.record(started, _utc_now(), time.perf_counter() - t0, timings)
         wall = time.perf_counter() - t0
         log.info("%d notebooks in %.0f s", len(runs), wall)
-        if (args.publish or args.profile == "default") and not args.no_publish:
+        if (args.publish or load_profile(args.profile).publishes) and not args.no_publish:
             results = ROOT / "results" / args.profile
             publish.publish(run_dir, results, args.profile,
                             started=sittings.started or started, finished=_utc_now(),

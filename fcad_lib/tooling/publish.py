@@ -26,7 +26,8 @@ import pandas as pd
 
 from fcad_lib.data.geotiff import atomic_path, atomic_paths
 from fcad_lib.jsonio import dumps
-from fcad_lib.tooling.pipeline import PROFILES_FILE, ROOT, load_profile
+from fcad_lib.tooling.pipeline import ROOT
+from fcad_lib.tooling.profiles import PROFILES_FILE, Profile, is_publishing, load_profile
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +56,24 @@ PROVENANCE_KEYS = ("git_commit", "git_dirty", "profile", "profile_sha256", "star
 NO_RESULTS = "No published default-profile results in this checkout yet (`results/default/`)."
 
 
-def profile_hash(profile: dict[str, Any]) -> str:
+def profile_hash(profile: Profile) -> str:
     """SHA-256 of a profile's ``parameters`` and ``extra_runs`` (canonical JSON, sorted keys).
+
+    The profile's other fields (``publishes``, ``smoke``, the banner's words) say what it is
+    for, not what it computes: they stay out of the hash, so editing them leaves published
+    results current.
 
     Parameters
     ----------
-    profile : dict
-        A profile as :func:`fcad_lib.tooling.pipeline.load_profile` returns it.
+    profile : Profile
+        From :func:`fcad_lib.tooling.profiles.load_profile`.
 
     Returns
     -------
     str
         Hex digest; equal for equal settings whatever the order or comments in the YAML.
     """
-    canonical = dumps({"parameters": profile.get("parameters", {}),
-                       "extra_runs": profile.get("extra_runs", [])},
+    canonical = dumps({"parameters": profile.parameters, "extra_runs": profile.extra_runs},
                       sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -299,7 +303,8 @@ def published_summary(name: str, results_dir: Path = PUBLISHED_DIR,
     results_dir, profiles_file : Path
         Published folder and profiles file.
     profile : str, optional
-        The page's own profile; ``"default"`` calls the tables the previous run's.
+        The page's own profile; a publishing one (``publishes: true``) calls the tables the
+        previous run's.
 
     Returns
     -------
@@ -312,7 +317,8 @@ def published_summary(name: str, results_dir: Path = PUBLISHED_DIR,
         return NO_RESULTS, None
     from fcad_lib.training.experiments import summary_table
 
-    status = published_status(results_dir, profiles_file, previous_run=profile == "default")
+    status = published_status(results_dir, profiles_file,
+                              previous_run=is_publishing(profile, profiles_file))
     if name.startswith("hongkong"):
         by, count = ["label_set", "split", "factors"], "folds"
     else:

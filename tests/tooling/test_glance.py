@@ -69,7 +69,7 @@ def test_published_markdown_warns_when_the_profile_changed(tmp_path):
 
     import yaml
 
-    from fcad_lib.tooling.pipeline import PROFILES_FILE, load_profile
+    from fcad_lib.tooling.profiles import PROFILES_FILE, load_profile
     from fcad_lib.tooling.publish import NO_RESULTS, profile_hash
 
     assert glance.published_markdown("quick", tmp_path / "nope") == NO_RESULTS

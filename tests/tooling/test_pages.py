@@ -7,6 +7,7 @@ from fcad_lib.tooling import pages, pipeline
 from fcad_lib.tooling.banner import profile_banner
 from fcad_lib.tooling.device import describe_devices
 from fcad_lib.tooling.display import CAPTION_KEY
+from fcad_lib.tooling.profiles import load_profile
 
 
 def _executed() -> nbformat.NotebookNode:
@@ -88,11 +89,23 @@ def test_area_introduction_names_what_the_area_lacks():
 
 
 def test_banner_names_the_profile_and_its_budget():
+    quick = load_profile("quick").parameters
     text = profile_banner("quick")
     assert text.startswith(":::{admonition} Numbers from the `quick` profile")
-    assert "8 x 20 steps" in text and "1 seed(s) [0]" in text
+    assert f"{quick['epochs']} x {quick['steps_per_epoch']} steps" in text
+    assert f"{len(quick['seeds'])} seed(s) {quick['seeds']}" in text
     assert "**Cannot show:**" in text and text.endswith(":::")
     assert "not in profiles.yml" in profile_banner("nope")
+
+
+def test_banner_words_and_class_come_from_the_profile():
+    for name in ("quick", "default"):
+        entry, text = load_profile(name), profile_banner(name)
+        assert f"**Can show:** {entry.can_show}." in text
+        assert f"**Cannot show:** {entry.cannot_show}." in text
+        # a smoke run's numbers must not pass for a result: a warning, not a note
+        assert (":class: warning" in text) == entry.smoke
+        assert (":class: note" in text) == (not entry.smoke)
 
 
 def test_device_line_names_the_gpu_or_says_cpu_only():

@@ -3,6 +3,7 @@
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -12,7 +13,8 @@ import pytest
 import yaml
 
 from fcad_lib.tooling import pipeline, publish
-from fcad_lib.tooling.pipeline import NotebookRun, load_profile
+from fcad_lib.tooling.pipeline import NotebookRun
+from fcad_lib.tooling.profiles import PROFILES_FILE, load_profile
 from fcad_lib.tooling.publish import SCHEMAS, profile_hash
 
 RUN_COLUMNS = ["split", "seed", "pre", "rec", "f1", "kappa", "miou", "ap", "threshold",
@@ -103,11 +105,14 @@ def test_provenance_names_the_run_and_the_profile_hash(tmp_path):
 
 def test_profile_hash_follows_the_settings_not_the_yaml_layout():
     profile = load_profile("default")
-    reordered = {"extra_runs": profile["extra_runs"],
-                 "parameters": dict(reversed(list(profile["parameters"].items())))}
+    reordered = replace(profile, parameters=dict(reversed(list(profile.parameters.items()))))
     assert profile_hash(reordered) == profile_hash(profile)
-    changed = {**profile, "parameters": {**profile["parameters"], "epochs": 99}}
+    changed = replace(profile, parameters={**profile.parameters, "epochs": 99})
     assert profile_hash(changed) != profile_hash(profile)
+    # what the profile is for (flags, banner words) is not what it computes
+    relabelled = replace(profile, publishes=not profile.publishes, smoke=not profile.smoke,
+                         can_show="x", cannot_show="y")
+    assert profile_hash(relabelled) == profile_hash(profile)
     assert profile_hash(load_profile("quick")) != profile_hash(profile)
 
 
@@ -121,7 +126,7 @@ def test_status_banner_and_staleness(tmp_path):
     for part in ("`abc123`", "2026-11-25 11:52 UTC", "1:52 (h:mm)", "CPU cores"):
         assert part in status.banner
     assert "STALE" not in status.banner
-    profiles = yaml.safe_load(pipeline.PROFILES_FILE.read_text())
+    profiles = yaml.safe_load(PROFILES_FILE.read_text())
     profiles["default"]["parameters"]["epochs"] += 1
     edited = tmp_path / "profiles.yml"
     edited.write_text(yaml.safe_dump(profiles))
