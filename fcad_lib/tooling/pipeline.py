@@ -248,17 +248,19 @@ def main(argv: list[str] | None = None) -> int:
                      run.output.relative_to(ROOT))
             timings[run.output.name] = execute(run)
             log.info("      done in %.0f s", timings[run.output.name])
-            # a killed run keeps the record of what it finished: the next sitting adds to it
-            sittings.record(started, _utc_now(), time.perf_counter() - t0, timings)
+            # a killed full run keeps the record of what it finished: the next sitting adds to
+            # it (a partial --only run is not a sitting of a full run)
+            if not args.only:
+                sittings.record(started, _utc_now(), time.perf_counter() - t0, timings)
         wall = time.perf_counter() - t0
         log.info("%d notebooks in %.0f s", len(runs), wall)
         if (args.publish or load_profile(args.profile).publishes) and not args.no_publish:
             results = ROOT / "results" / args.profile
             publish.publish(run_dir, results, args.profile,
                             started=sittings.started or started, finished=_utc_now(),
-                            wall_seconds=sittings.wall_seconds,
-                            notebook_seconds=sittings.notebook_seconds,
-                            complete=not args.only, git=git, sittings=sittings.entries)
+                            wall_seconds=sittings.wall_seconds if sittings.entries else wall,
+                            notebook_seconds=sittings.notebook_seconds or timings,
+                            complete=not args.only, git=git, sittings=sittings.entries or None)
             log.info("Published to %s", results.relative_to(ROOT))
             published = results
         if not args.only:

@@ -140,7 +140,9 @@ def test_status_banner_and_staleness(tmp_path):
     assert list(table.index.names) == ["split", "group"]
 
 
-def test_pipeline_publishes_default_and_only_runs_as_incomplete(monkeypatch):
+def test_pipeline_publishes_default_and_only_runs_as_incomplete(monkeypatch, tmp_path):
+    # the record of sittings goes to a temporary file, not to the checkout's runs/default/
+    monkeypatch.setattr(pipeline, "SITTINGS_FILE", tmp_path / "sittings.json")
     calls = []
     runs = [NotebookRun(Path("05_x.ipynb"), pipeline.EXECUTED_DIR / "05_x.ipynb")]
     monkeypatch.setattr(pipeline, "plan_runs", lambda *a, **k: runs)
