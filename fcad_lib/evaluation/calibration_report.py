@@ -71,14 +71,13 @@ def calibration_intervals(results: Sequence[dict[str, Any]], pairs: Sequence[tup
             if not seeds:
                 continue
             row: dict[str, Any] = {"split": split, "A": a, "B": b, "seeds": len(seeds)}
-            for metric in ("ece", "brier"):
+            for metric, name in (("ece", "ECE"), ("brier", "Brier")):
                 diff, low, high = paired_calibration_bootstrap(
                     [tiles[a][s] for s in seeds], [tiles[b][s] for s in seeds], metric, n_boot)
-                row[f"{metric.upper() if metric == 'ece' else 'Brier'} A - B"] = diff
-                row[f"{'ECE' if metric == 'ece' else 'Brier'} interval"] = (
-                    f"[{low:+.4f}, {high:+.4f}]")
-                row[f"{'ECE' if metric == 'ece' else 'Brier'} verdict"] = (
-                    "A better calibrated" if high < 0 else "B better calibrated" if low > 0
-                    else "no detectable difference")
+                # one narrow column per quantity: the difference with its interval, and who is
+                # better calibrated (only where the interval excludes 0)
+                row[f"{name} A - B (95 % interval)"] = f"{diff:+.4f} [{low:+.4f}, {high:+.4f}]"
+                row[f"{name}: better calibrated"] = ("A" if high < 0 else "B" if low > 0
+                                                     else "neither")
             rows.append(row)
     return pd.DataFrame(rows)
