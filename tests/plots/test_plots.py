@@ -139,3 +139,21 @@ def test_area_map_zooms_on_the_largest_mapped_and_predicted_landslides(tmp_path)
     assert len([ax for ax in fig.axes if ax.get_label() == "<colorbar>"]) == 1
     legend = [t.get_text() for t in maps[0].get_legend().get_texts()]
     assert legend == ["mapped landslide", "predicted polygon"]
+
+
+def test_reliability_figure_puts_the_calibrated_networks_on_the_right():
+    import numpy as np
+
+    from fcad_lib.evaluation.calibration import tile_calibration
+    from fcad_lib.plots import plot_reliability
+
+    rng = np.random.default_rng(0)
+    p = rng.random(5000) ** 3
+    calib = tile_calibration(p, rng.random(5000) < p, rng.integers(0, 10, 5000), 10)
+    fig = plot_reliability({"Net": [calib], "GBT": [calib], "Net (calibrated)": [calib]})
+    left, right = fig.axes
+    assert [t.get_text() for t in left.get_legend().get_texts()][1:] == ["Net", "GBT"]
+    assert [t.get_text() for t in right.get_legend().get_texts()][1:] == ["Net"]
+    # the calibrated network keeps its colour
+    assert left.get_lines()[1].get_color() == right.get_lines()[1].get_color()
+    assert left.get_xscale() == "log"
