@@ -27,6 +27,7 @@ from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
 from fcad_lib.evaluation.objects import match_objects, object_scores, restrict_to
+from fcad_lib.evaluation.runs import run_diagnostics
 from fcad_lib.plots.style import add_colorbar, add_scale_bar, book_style
 
 __all__ = [
@@ -50,12 +51,8 @@ def balakot_frame(results: Sequence[dict[str, Any]], labels: Sequence[str]) -> p
         "model": label, "split": r["spec"]["split"], "seed": r["spec"]["seed"],
         **{k: r["test"].get(k, r.get(k, np.nan)) for k in ("pre", "rec", "f1", "kappa", "miou",
                                                              "ap")},
-        "threshold": r["threshold"], "best_epoch": r.get("best_epoch"),
-        "epochs_run": r.get("epochs_run"), "converged": r.get("converged"),
-        "val_ap": (r.get("val") or {}).get("ap"), "test_prevalence": r.get("test_prevalence"),
-        "ece": r["test"].get("ece"), "brier": r["test"].get("brier"),
-        "ece_calibrated": (r.get("test_calibrated") or {}).get("ece"),
-        "brier_calibrated": (r.get("test_calibrated") or {}).get("brier"),
+        "threshold": r["threshold"], "ece": r["test"].get("ece"),
+        "brier": r["test"].get("brier"), **run_diagnostics(r),
     } for r, label in zip(results, labels, strict=True)]
     return pd.DataFrame(rows, columns=list(BALAKOT_COLUMNS))
 

@@ -10,7 +10,8 @@ import pandas as pd
 from fcad_lib.evaluation.calibration import TileCalibration, paired_calibration_bootstrap
 from fcad_lib.evaluation.stats import method_label
 
-__all__ = ["CALIBRATED_SUFFIX", "calibration_intervals", "calibration_table"]
+__all__ = ["CALIBRATED_SUFFIX", "calibration_intervals", "calibration_table",
+           "reliability_curves"]
 
 #: Suffix of a network's label after temperature scaling.
 CALIBRATED_SUFFIX = " (calibrated)"
@@ -29,6 +30,17 @@ def _tiles(results: Sequence[dict[str, Any]], split: str) -> dict[str, dict[int,
             out.setdefault(label + CALIBRATED_SUFFIX, {})[seed] = TileCalibration.from_dict(
                 detail["calibrated"])
     return out
+
+
+def reliability_curves(results: Sequence[dict[str, Any]], split: str = "random"
+                       ) -> dict[str, list[TileCalibration]]:
+    """``{label: [TileCalibration of each seed]}`` of one split, for the reliability diagram.
+
+    A network calibrated by temperature scaling appears a second time, its label followed by
+    :data:`CALIBRATED_SUFFIX`.
+    """
+    return {label: [by_seed[s] for s in sorted(by_seed)]
+            for label, by_seed in _tiles(results, split).items()}
 
 
 def calibration_table(results: Sequence[dict[str, Any]]) -> pd.DataFrame:

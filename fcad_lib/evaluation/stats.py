@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from fcad_lib.evaluation.metrics import scores_from_counts
+from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, _unconverged, learnt, prevalence
 
 __all__ = [
     "Bootstrap",
@@ -246,43 +247,6 @@ def paired_bootstrap(counts_a: Sequence[np.ndarray], counts_b: Sequence[np.ndarr
     return Bootstrap(float(observed / k), float(low), float(high), level, n_tiles, k)
 
 
-#: A run learnt when its test AP is at least this many times the test prevalence (chance).
-LEARNT_AP_FACTOR = 3.0
-
-
-def prevalence(result: dict[str, Any]) -> float | None:
-    """Landslide share of the valid test pixels (from the result, else its counts)."""
-    if result.get("test_prevalence") is not None:
-        return float(result["test_prevalence"])
-    counts = result.get("test_counts") or {}
-    n = sum(counts.values())
-    return (counts.get("tp", 0) + counts.get("fn", 0)) / n if n else None
-
-
-def learnt(result: dict[str, Any]) -> bool:
-    """The book's rule for "this run learnt", before any verdict involves it.
-
-    A run learnt when (1) its test AP is at least :data:`LEARNT_AP_FACTOR` times the test
-    prevalence (an AP at the prevalence is chance), (2) it did not collapse (it predicts some,
-    but not nearly all, pixels as landslide at its threshold), and (3) for a network, it
-    converged (``converged``; older results: its best epoch is not the last). The non-learned
-    baselines need (1) and (2) where they have an AP.
-    """
-    counts = result.get("test_counts") or {}
-    n = sum(counts.values())
-    predicted = counts.get("tp", 0) + counts.get("fp", 0)
-    if n and (predicted == 0 or predicted > 0.95 * n):
-        return False
-    ap, prev = result.get("ap", (result.get("test") or {}).get("ap")), prevalence(result)
-    if ap is not None and prev and ap < LEARNT_AP_FACTOR * prev:
-        return False
-    if result.get("best_epoch") is None:  # a baseline: nothing to converge
-        return True
-    if result.get("converged") is not None:
-        return bool(result["converged"])
-    return not _unconverged(result)
-
-
 def verdict(a: str, b: str, boot: Bootstrap) -> str:
     """``"A beats B"`` / ``"B beats A"`` when the interval excludes 0, else no difference."""
     if boot.excludes_zero:
@@ -355,16 +319,6 @@ def seed_table(results: Sequence[dict[str, Any]], metric: str = "f1",
     grouped = frame.groupby(["method", "split"], sort=False)[metric]
     table = grouped.agg(mean="mean", std="std", seeds="size").unstack("split")
     return table.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
-
-
-def _unconverged(r: dict[str, Any]) -> bool:
-    if r.get("unconverged") is not None:
-        return bool(r["unconverged"])
-    best = r.get("best_epoch")
-    if best is None:
-        return False
-    last = r.get("epochs_run", r["spec"].get("epochs"))
-    return last is not None and int(best) == int(last) - 1
 
 
 def inconvenient_results(results: Sequence[dict[str, Any]],

@@ -74,16 +74,15 @@ def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | Non
 
 
 @book_style
-def plot_curve_grid(curves: Mapping[str, Sequence[Mapping[str, Any]]],
-                    ncols: int = 4) -> Any:
+def plot_curve_grid(results: Sequence[Mapping[str, Any]], ncols: int = 4) -> Any:
     """Small multiples: validation AP per evaluation of every run, one panel per method.
 
     Parameters
     ----------
-    curves
-        ``{panel title: [result, ...]}``; each result has a ``curve`` (column -> values, as
-        :func:`fcad_lib.training.experiments.run_experiment` stores it) and a ``spec`` whose
-        ``split`` and ``seed`` label the line. Runs without a curve are skipped.
+    results
+        Experiment results; those with a ``curve`` (column -> values, as
+        :func:`fcad_lib.training.experiments.run_experiment` stores it) are drawn, in a panel per
+        method (``label``, else the spec's model), one line per split and seed.
     ncols
         Panels per row.
 
@@ -91,17 +90,18 @@ def plot_curve_grid(curves: Mapping[str, Sequence[Mapping[str, Any]]],
     -------
     matplotlib.figure.Figure
     """
-    names = [k for k, runs in curves.items() if any(r.get("curve") for r in runs)]
-    nrows = max(1, int(np.ceil(len(names) / ncols)))
+    panels: dict[str, list[Mapping[str, Any]]] = {}
+    for r in results:
+        if r.get("curve"):
+            panels.setdefault(str(r.get("label") or r["spec"]["model"]), []).append(r)
+    nrows = max(1, int(np.ceil(len(panels) / ncols)))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.8 * nrows), squeeze=False,
                              layout="constrained", sharey=True)
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
-    for ax, name in zip(axes.flat, names, strict=False):
-        for r in curves[name]:
-            curve = pd.DataFrame(r.get("curve") or {})
-            if curve.empty:
-                continue
+    for ax, (name, runs) in zip(axes.flat, panels.items(), strict=False):
+        for r in runs:
+            curve = pd.DataFrame(r["curve"])
             col, _ = _selection(curve)
             spec = r["spec"]
             ax.plot(curve["epoch"] + 1, curve[col], lw=1.2,

@@ -404,8 +404,16 @@ def _calibration(scored: dict[str, Any], n_tiles: int, temperature: float) -> di
 
 def _training_batches(data: PreparedData, spec: ExperimentSpec,
                       augment: bool) -> tuple[Any, int]:
-    """The training dataset of a spec's recipe and its steps per epoch."""
+    """The training dataset of a spec's recipe and its steps per epoch.
+
+    Without ``steps_per_epoch``, an epoch is one pass over the training tiles (repeated ones
+    included).
+    """
     x_tr, y_tr, w_tr = data.arrays["train"]
+
+    def steps(n_tiles: int) -> int:
+        return spec.steps_per_epoch or max(1, int(np.ceil(n_tiles / spec.batch_size)))
+
     if spec.sampling == "foreground":
         if data.stack is None or data.normalizer is None:
             raise ValueError("foreground sampling needs PreparedData.stack and .normalizer: "
@@ -414,8 +422,7 @@ def _training_batches(data: PreparedData, spec: ExperimentSpec,
             data.stack, data.patches.origins[data.splits["train"]], data.patches.X.shape[1],
             data.normalizer, spec.patch_size, fg_fraction=spec.fg_fraction, seed=spec.seed,
             augment=augment)
-        steps = spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
-        return sampler.dataset(spec.batch_size), steps
+        return sampler.dataset(spec.batch_size), steps(len(x_tr))
     if spec.sampling != "grid":
         raise ValueError(f"unknown sampling {spec.sampling!r}: use 'foreground' or 'grid'")
     if spec.oversample > 1:
@@ -425,4 +432,4 @@ def _training_batches(data: PreparedData, spec: ExperimentSpec,
         x_tr, y_tr, w_tr = x_tr[rep], y_tr[rep], w_tr[rep]
     train_ds = samples.make_dataset(x_tr, y_tr, w_tr, batch_size=spec.batch_size, shuffle=True,
                                     augment=augment, seed=spec.seed, repeat=True)
-    return train_ds, spec.steps_per_epoch or max(1, int(np.ceil(len(x_tr) / spec.batch_size)))
+    return train_ds, steps(len(x_tr))

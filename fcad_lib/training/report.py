@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from fcad_lib.evaluation.runs import run_diagnostics
+
 __all__ = ["results_frame", "split_footprint", "summary_table"]
 
 
@@ -32,23 +34,15 @@ def split_footprint(data: Any, split: str, transform: Any) -> Any:
 
 
 def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.DataFrame:
-    """One row per experiment: spec columns, the scores of ``which``, threshold, epochs.
-
-    ``best_epoch`` (0-based) and ``epochs_run`` are empty for the non-learned baselines.
-    """
+    """One row per experiment: spec columns, the scores of ``which``, threshold and
+    :func:`fcad_lib.evaluation.runs.run_diagnostics`."""
     rows = []
     for r in results:
         spec = r["spec"]
         rows.append({
             "model": spec["model"], "tag": spec["tag"], "split": spec["split"],
             "seed": spec["seed"], "threshold": r["threshold"], **r[which],
-            "val_ap": (r.get("val") or {}).get("ap"),
-            # after temperature scaling fitted on validation (networks only)
-            "ece_calibrated": (r.get("test_calibrated") or {}).get("ece"),
-            "brier_calibrated": (r.get("test_calibrated") or {}).get("brier"),
-            # networks only (baselines do not train by epochs): empty for a baseline
-            "best_epoch": r.get("best_epoch"), "epochs_run": r.get("epochs_run"),
-            "converged": r.get("converged"), "test_prevalence": r.get("test_prevalence"),
+            **run_diagnostics(r),
         })
     return pd.DataFrame(rows)
 

@@ -12,7 +12,11 @@ from fcad_lib.evaluation.calibration import (
     reliability_table,
     tile_calibration,
 )
-from fcad_lib.evaluation.calibration_report import calibration_intervals, calibration_table
+from fcad_lib.evaluation.calibration_report import (
+    calibration_intervals,
+    calibration_table,
+    reliability_curves,
+)
 
 
 def _sample(n: int = 40_000, sharpen: float = 1.0, seed: int = 0):
@@ -76,3 +80,6 @@ def test_report_tables() -> None:
                                       splits=("random",), n_boot=200)
     assert list(intervals["ECE: better calibrated"]) == ["A", "B"]
     assert intervals.iloc[0]["ECE A - B (95 % interval)"].startswith("-")
+    curves = reliability_curves(results, "random")
+    assert set(curves) == {"Net", "Net (calibrated)", "GBT"}
+    assert curves["Net (calibrated)"][0].ece == pytest.approx(good.ece)
