@@ -3,8 +3,12 @@
 Calling a Keras model with ``training=True`` would switch on its Dropout layers but also make
 BatchNormalization normalise with the batch's statistics (and update its moving ones). Instead
 the model is cloned with every ``Dropout`` replaced by a :class:`PassDropout` that always drops
-(all other layers are the original ones, weights shared) and the clone is called with
-``training=False``, so BatchNormalization keeps its moving statistics.
+(all other layers are the original ones, weights shared) and the clone is run in inference
+mode, so BatchNormalization keeps its moving statistics.
+
+The masks come from a counter-based hash of (row seed, layer, position) in ``keras.ops``, and
+the row seeds sit in a non-trainable variable: the clone is traced once by ``predict_on_batch``
+and every pass reuses that graph (an eager call per pass was about 17x slower than a plain one).
 """
 
 from __future__ import annotations
@@ -12,19 +16,42 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
+
+#: Most batch rows a pass can seed (the seeds variable is padded to this length).
+MAX_ROWS = 4096
+_MIX = 0x045D9F3B  # the multiplier of a well-known 32-bit integer hash (fits in int32)
+
+
+def _mix(x: Any) -> Any:
+    """A 32-bit integer hash in wrapping ``int32`` arithmetic (logical shifts by masking)."""
+    for _ in range(2):
+        x = keras.ops.bitwise_xor(x, keras.ops.bitwise_and(keras.ops.right_shift(x, 16), 0xFFFF))
+        x = keras.ops.multiply(x, _MIX)
+    return keras.ops.bitwise_xor(x, keras.ops.bitwise_and(keras.ops.right_shift(x, 16), 0xFFFF))
 
 
 class PassDropout(keras.layers.Layer):
-    """Dropout that always drops, with one seed per batch row (set in :attr:`row_seeds`).
+    """Dropout that always drops, with one seed per batch row (:meth:`set_row_seeds`).
 
     Stands in for a model's ``keras.layers.Dropout`` during Monte Carlo passes: the mask of a
-    row depends on its seed and this layer's index only, not on the other rows of the batch.
+    row depends on its seed, this layer's index and the position only, not on the other rows of
+    the batch, so a tile gets the same masks whichever batch or engine it runs in.
     """
 
     def __init__(self, rate: float, noise_shape: Any = None, index: int = 0, **kwargs: Any):
         super().__init__(**kwargs)
         self.rate, self.noise_shape, self.index = float(rate), noise_shape, index
-        self.row_seeds: list[int] = []
+        self.seeds = self.add_weight(shape=(MAX_ROWS,), dtype="int32", trainable=False,
+                                     initializer="zeros", name="row_seeds")
+
+    def set_row_seeds(self, seeds: list[int]) -> None:
+        """Seed the rows of the next batch (32-bit values; rows past ``len(seeds)`` get 0)."""
+        if len(seeds) > MAX_ROWS:
+            raise ValueError(f"at most {MAX_ROWS} rows per Monte Carlo batch, got {len(seeds)}")
+        row = np.zeros(MAX_ROWS, "uint32")
+        row[: len(seeds)] = np.asarray(seeds, "uint64") & 0xFFFFFFFF
+        self.seeds.assign(row.view("int32"))
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
@@ -32,18 +59,25 @@ class PassDropout(keras.layers.Layer):
     def call(self, inputs: Any) -> Any:
         if self.rate == 0:
             return inputs
-        shape = None if self.noise_shape is None else (1, *self.noise_shape[1:])
-        rows = [keras.random.dropout(inputs[r : r + 1], self.rate, noise_shape=shape,
-                                     seed=(s * 1_000_003 + self.index) & 0xFFFFFFFF)
-                for r, s in enumerate(self.row_seeds)]
-        return keras.ops.concatenate(rows, axis=0)
+        shape = keras.ops.shape(inputs)
+        mask_shape = [1, *shape[1:]] if self.noise_shape is None else [
+            1, *(shape[i + 1] if d is None else d for i, d in enumerate(self.noise_shape[1:]))]
+        positions = keras.ops.reshape(
+            keras.ops.arange(keras.ops.prod(mask_shape[1:]), dtype="int32"), mask_shape)
+        rows = keras.ops.reshape(self.seeds[: shape[0]], [-1] + [1] * (len(mask_shape) - 1))
+        key = _mix(keras.ops.add(_mix(rows), self.index * 0x3C6EF372 % 0x7FFFFFFF))
+        bits = _mix(keras.ops.bitwise_xor(key, _mix(positions)))
+        uniform = keras.ops.cast(keras.ops.bitwise_and(bits, 0x7FFFFF), "float32") / 2.0**23
+        keep = keras.ops.cast(uniform >= self.rate, inputs.dtype)
+        return inputs * keep / (1.0 - self.rate)
 
 
 def mc_model(model: keras.Model) -> tuple[keras.Model, list[PassDropout]]:
     """The model with every Dropout replaced by a :class:`PassDropout` (weights shared).
 
-    Call the result with ``training=False``: BatchNormalization then normalises with its moving
-    statistics and updates nothing, while the :class:`PassDropout` layers drop regardless.
+    Run the result in inference mode (``predict_on_batch``): BatchNormalization then normalises
+    with its moving statistics and updates nothing, while the :class:`PassDropout` layers drop
+    regardless.
 
     Raises
     ------

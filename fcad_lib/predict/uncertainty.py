@@ -130,8 +130,8 @@ def make_forward(model: Any, method: str, passes: int, seed: int) -> Forward:
         for i in range(passes):
             seeds = [pass_seed(seed, o, i) for o in origins]
             for layer in layers:
-                layer.row_seeds = seeds
-            outs.append(np.asarray(clone(batch, training=False), dtype="float64")[..., 0])
+                layer.set_row_seeds(seeds)
+            outs.append(np.asarray(clone.predict_on_batch(batch), dtype="float64")[..., 0])
         return pass_stats(np.stack(outs))
     return run_mc
 
