@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
-NOT_A_NUMBER = re.compile(r"(?<![\w.])(nan|inf|-inf)(?![\w.])", re.IGNORECASE)
-E_NOTATION = re.compile(r"\d(\.\d+)?e[-+]?\d+", re.IGNORECASE)
+NOT_A_NUMBER = re.compile(r"(?<![\w.])-?(nan|inf)(?![\w.])", re.IGNORECASE)
+NUMERIC_TEXT = re.compile(r"^[\s\d.,+\-−±\[\]()%]*$")  # what is left of a cell of numbers
+E_NOTATION = re.compile(r"(?<![\w.])-?\d+(\.\d+)?e[-+]?\d+(?![\w.])", re.IGNORECASE)
 NEGATIVE_ZERO = re.compile(r"(?<![\w.])-0(\.0+)?(?![\d.])")
 PLAIN_NUMBER = re.compile(r"^-?\d+(\.(\d+))?$")
 RAW_REPRS = ("PosixPath", "FCDenseNetConfig(", "WindowsPath")
@@ -112,9 +113,10 @@ def table_problems(table: Table, decimals: bool = True) -> list[str]:
     if firsts and firsts == [str(i) for i in range(len(firsts))]:
         problems.append("integer index (row numbers as row headers)")
     for text in headers + [c for row in table.rows for c in row]:
-        if NOT_A_NUMBER.search(text):
+        # a number that is NaN or inf ("nan", "0.5 ± nan"), not a sentence about NaN
+        if NOT_A_NUMBER.search(text) and NUMERIC_TEXT.match(NOT_A_NUMBER.sub("", text)):
             problems.append(f"NaN or inf in {text!r}")
-        if E_NOTATION.search(text):
+        if E_NOTATION.search(text) and NUMERIC_TEXT.match(E_NOTATION.sub("", text)):
             problems.append(f"e-notation in {text!r}")
         if NEGATIVE_ZERO.search(text):
             problems.append(f"negative zero in {text!r}")
@@ -133,9 +135,10 @@ def template_variable(text: str, names: set[str]) -> bool:
     return re.sub(r"\[[^\]]*\]$", "", text.strip()) in names
 
 
-def page_problems(html: str, template_names: set[str]) -> list[str]:
+def page_problems(html: str, template_names: set[str] = frozenset()) -> list[str]:
     """What a reader should not see on a built page: raw reprs anywhere, table problems, and
-    inline code that names a notebook parameter where its value belongs (``seeds[0]``)."""
+    inline code that names one of ``template_names`` (a notebook's parameters, on the pages of
+    executed notebooks) where its value belongs (``seeds[0]``)."""
     parsed = parse(html)
     problems = [f"raw repr {r!r}" for r in RAW_REPRS if r in html]
     for table in parsed.tables:

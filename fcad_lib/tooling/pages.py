@@ -7,6 +7,9 @@ copy in ``book/executed/``:
   (they stay in the notebook, Jupyter Book leaves them out of the page);
 - a code cell whose only outputs are Markdown (a summary built by a library function) gets
   ``remove-input``: the reader sees the text, not the code that formats it;
+- every other code cell keeps its tags: the notebooks fold their code (``hide-input``) except
+  where the code is the lesson; a removed input loses ``hide-input``, which would leave an empty
+  "show code" toggle;
 - a code cell that draws a figure gets ``full-width`` (sphinx-book-theme widens it over the right
   margin, about 1070 px at a 1400 px window), so that the figure's text is not shrunk away;
 - a notebook run once more on another area (``extra_runs``) gets a title naming that area, so the
@@ -208,6 +211,8 @@ def prepare_for_readers(nb: Any, title: str | None = None,
             _add_tag(cell, "remove-cell")
         elif _markdown_only(cell):
             _add_tag(cell, "remove-input")
+        if {"remove-cell", "remove-input"} & set(_tags(cell)) and "hide-input" in _tags(cell):
+            _tags(cell).remove("hide-input")
         if any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
             _add_tag(cell, "full-width")
         figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})

@@ -31,6 +31,17 @@ def test_parameter_cells_are_removed_and_markdown_summaries_lose_their_code():
     assert "remove-cell" not in tags[0]
 
 
+def test_folded_code_stays_folded_and_removed_code_has_no_toggle():
+    nb = _executed()
+    for cell in nb.cells[1:]:
+        cell.metadata.setdefault("tags", []).append("hide-input")
+    pages.prepare_for_readers(nb)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    assert tags[1] == ["parameters", "remove-cell"]
+    assert tags[3] == ["remove-input"]  # a Markdown summary: its code goes, toggle and all
+    assert tags[4] == ["hide-input", "full-width"]
+
+
 def test_extra_runs_get_their_own_title_and_a_whats_next_once():
     nb = _executed()
     title = pages.area_title("01 · Study area and factor maps", "balakot")
