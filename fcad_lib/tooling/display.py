@@ -63,6 +63,7 @@ UNITS = {"s": "s", "mb": "MB", "gb": "GB", "px": "px", "m": "m", "km2": "km²", 
          "mm": "mm", "pct": "%"}
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+_NUMBERED = re.compile(r"^([a-z]{3,})(\d+)$")
 _NUMBER = re.compile(r"-?\d+\.\d+")
 _MEAN_STD = re.compile(r"^\s*-?\d+\.\d+(\s*±\s*-?\d+\.\d+)?\s*$")
 _NAN_STD = re.compile(r"\s*±\s*nan\b", re.IGNORECASE)
@@ -100,7 +101,8 @@ def human_label(name: Any) -> Any:
         if len(words) > 1 and words[-1] in UNITS and words[-2] != "per":
             unit = f" ({UNITS[words.pop()]})"
         first = words[0]
-        text = " ".join(WORDS.get(w, w) for w in words) + unit
+        # "down_block0" -> "Down block 0"; abbreviations with a digit ("f1", "q1") are words
+        text = " ".join(WORDS.get(w, _NUMBERED.sub(r"\1 \2", w)) for w in words) + unit
     else:
         first = name.split(" ")[0]
         text = " ".join(LABELS.get(w, WORDS.get(w, w)) if _SNAKE.match(w) else w

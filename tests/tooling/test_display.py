@@ -32,6 +32,7 @@ def test_labels_are_words():
     assert human_label("patches_per_s") == "Patches per s"  # ... but not after "per"
     assert human_label("km2_per_min") == "km² per min"  # a unit keeps its case
     assert human_label("some_new_column") == "Some new column"  # the generic fallback
+    assert human_label("skip_attention0") == "Skip attention 0"
     assert human_label("paper f1") == "Paper F1"
     assert human_label("RS-DR") == "RS-DR" and human_label("F1(A) - F1(B)") == "F1(A) - F1(B)"
 
