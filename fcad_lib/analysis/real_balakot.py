@@ -28,7 +28,7 @@ from rasterio.windows import transform as window_transform
 
 from fcad_lib.evaluation.objects import match_objects, object_scores, restrict_to
 from fcad_lib.evaluation.runs import run_diagnostics
-from fcad_lib.plots.style import add_colorbar, add_scale_bar, book_style
+from fcad_lib.plots.style import add_colorbar, add_scale_bar, book_style, fading_cmap, hillshade
 
 __all__ = [
     "BALAKOT_COLUMNS",
@@ -123,7 +123,11 @@ def valley_window(label: np.ndarray, prob: np.ndarray, size: int = 160) -> Windo
 @book_style
 def plot_valley(prob: np.ndarray, elevation: np.ndarray, transform: Any,
                 inventory: gpd.GeoDataFrame, window: Window, title: str = "") -> Figure:
-    """Probability over an elevation backdrop in one window, mapped landslides outlined.
+    """Probability over a shaded relief in one window, mapped landslides outlined.
+
+    The probability fades out towards 0 (:func:`fcad_lib.plots.style.fading_cmap`), so that the
+    relief shows wherever the network sees little; pixels outside the scored tiles are veiled
+    in white.
 
     Parameters
     ----------
@@ -131,7 +135,7 @@ def plot_valley(prob: np.ndarray, elevation: np.ndarray, transform: Any,
         Probability on the stack grid, NaN outside the scored (test) tiles
         (:func:`probability_mosaic`).
     elevation : numpy.ndarray
-        Elevation on the same grid, drawn in grey under the probability.
+        Elevation on the same grid, drawn as a grey shaded relief under the probability.
     transform : affine.Affine
         The grid's transform, in a projected CRS in metres (Balakot: EPSG:32643).
     inventory : geopandas.GeoDataFrame
@@ -152,13 +156,17 @@ def plot_valley(prob: np.ndarray, elevation: np.ndarray, transform: Any,
     h, w = prob[rows, cols].shape
     extent = (win_t.c, win_t.c + w * win_t.a, win_t.f + h * win_t.e, win_t.f)
     fig, ax = plt.subplots(figsize=(8.5, 7.2), layout="constrained")
-    ax.imshow(elevation[rows, cols], cmap="Greys_r", extent=extent)
-    cmap = plt.get_cmap("magma")
-    im = ax.imshow(prob[rows, cols], cmap=cmap, vmin=0, vmax=1, alpha=0.75, extent=extent)
+    relief = hillshade(elevation[rows, cols], pixel_m=abs(win_t.a))
+    # the darkest shade stays mid-grey, so that the overlay's colours read on every slope
+    ax.imshow(relief, cmap="gray", vmin=-0.6, vmax=1.0, extent=extent)
+    unscored = np.zeros((h, w, 4))
+    unscored[~np.isfinite(prob[rows, cols])] = (1.0, 1.0, 1.0, 0.6)
+    ax.imshow(unscored, extent=extent)
+    im = ax.imshow(prob[rows, cols], cmap=fading_cmap(), vmin=0, vmax=1, extent=extent)
     clip = shapely.box(extent[0], extent[2], extent[1], extent[3])
     inv = inventory[inventory.intersects(clip)]
     if len(inv):
-        inv.boundary.plot(ax=ax, color="cyan", lw=1.2)
+        inv.boundary.plot(ax=ax, color="blue", lw=1.2)  # cyan vanishes on a light relief
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     add_colorbar(fig, im, ax, "landslide probability (0-1)")
@@ -167,11 +175,10 @@ def plot_valley(prob: np.ndarray, elevation: np.ndarray, transform: Any,
     ax.set_xlabel("")  # geopandas labels the axes with the CRS units; the scale bar says it
     ax.set_ylabel("")
     add_scale_bar(ax, abs(extent[1] - extent[0]), units_per_km=1000.0)
-    handles = [Line2D([], [], color="cyan", lw=2, label="mapped landslide"),
-               Patch(facecolor="0.55", edgecolor="0.3",
-                     label="not scored (elevation only)")]
+    handles = [Line2D([], [], color="blue", lw=2, label="mapped landslide"),
+               Patch(facecolor="0.9", edgecolor="0.3", label="not scored (relief veiled)")]
     ax.legend(handles=handles, loc="upper right", framealpha=0.85)
-    ax.set_title(textwrap.fill(title or "test-tile probability, mapped landslides in cyan", 60))
+    ax.set_title(textwrap.fill(title or "test-tile probability, mapped landslides in blue", 60))
     return fig
 
 

@@ -260,3 +260,43 @@ def add_scale_bar(
     bar.patch.set_alpha(0.75)
     ax.add_artist(bar)
     return length_km
+
+
+def hillshade(elevation: np.ndarray, pixel_m: float = 1.0) -> np.ndarray:
+    """Shaded relief of a DEM in 0..1 (light from the north-west, 45° high), NaN where it is NaN.
+
+    A relief reads as terrain under a semi-transparent overlay, where elevation drawn in one
+    grey ramp shows only the largest valleys.
+    """
+    from matplotlib.colors import LightSource
+
+    finite = np.isfinite(elevation)
+    filled = np.where(finite, elevation, np.nanmean(elevation) if finite.any() else 0.0)
+    shade = LightSource(azdeg=315, altdeg=45).hillshade(filled, dx=pixel_m, dy=pixel_m)
+    return np.where(finite, shade, np.nan)
+
+
+def fading_cmap(name: str = "YlOrRd", opaque_from: float = 0.5,
+                max_alpha: float = 0.9) -> Colormap:
+    """A colour map that is transparent at its low end, for an overlay on a backdrop.
+
+    Parameters
+    ----------
+    name : str
+        Matplotlib colour map; a light low end (``YlOrRd``) keeps a faint value from darkening
+        the backdrop.
+    opaque_from : float
+        Fraction of the range from which the colour has its full opacity; below it the opacity
+        grows linearly from 0.
+    max_alpha : float
+        Opacity of the high end.
+
+    Returns
+    -------
+    matplotlib.colors.Colormap
+        Masked (NaN) values fully transparent.
+    """
+    x = np.linspace(0.0, 1.0, 256)
+    colours = plt.get_cmap(name)(x)
+    colours[:, 3] = max_alpha * np.clip(x / opaque_from, 0.0, 1.0)
+    return ListedColormap(colours, name=f"{name}_fading").with_extremes(bad=(0, 0, 0, 0))

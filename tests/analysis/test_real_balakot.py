@@ -66,3 +66,28 @@ def test_terrain_statement_is_computed():
     text = terrain_statement(frame, objects, 0.012, "FCN", networks=["FCN"])
     assert "best network's mean AP is 0.045 (FCN, 3.8 x" in text  # (0.05 + 0.04) / 2
     assert "best baseline's 0.015 (rule)" in text  # (0.011 + 0.02) / 2 = 0.01549999...
+
+
+def test_valley_map_shows_the_relief_where_the_probability_is_low():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rasterio.windows import Window
+
+    from fcad_lib.analysis.real_balakot import plot_valley
+
+    rows, cols = np.mgrid[0:60, 0:60]
+    elevation = 1000 + 300 * np.sin(cols / 6.0)  # ridges and valleys, north-south
+    prob = np.full((60, 60), 0.02, np.float32)  # scored everywhere, nothing found
+    transform = Affine(30.0, 0, 0.0, 0, -30.0, 1800.0)
+    inventory = gpd.GeoDataFrame(geometry=[shapely.box(600, 600, 900, 900)], crs="EPSG:32643")
+    fig = plot_valley(prob, elevation, transform, inventory, Window(0, 0, 60, 60))
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float) / 255
+    box = fig.axes[0].get_window_extent()
+    top, bottom = image.shape[0] - int(box.y1) + 5, image.shape[0] - int(box.y0) - 5
+    inside = image[top:bottom, int(box.x0) + 5:int(box.x1) - 5]
+    luminance = inside.mean(axis=2)
+    # the relief is seen: a light map whose slopes differ, not a dark overlay hiding it
+    assert luminance.mean() > 0.45
+    assert np.percentile(luminance, 90) - np.percentile(luminance, 10) > 0.15

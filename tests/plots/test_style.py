@@ -56,3 +56,25 @@ def test_twenty_classes_get_twenty_different_colours():
 @pytest.mark.parametrize(("span", "expected"), [(10.0, 2.0), (6.4, 1.0), (0.8, 0.2), (45, 10)])
 def test_scale_bar_length_is_a_round_quarter(span, expected):
     assert nice_length(span) == expected
+
+
+def test_hillshade_lights_slopes_facing_the_north_west():
+    from fcad_lib.plots.style import hillshade
+
+    rows, cols = np.mgrid[0:20, 0:20].astype(float)
+    facing_nw = rows + cols  # rises to the south-east: its face looks north-west, to the light
+    facing_se = -(rows + cols)
+    lit, shaded = hillshade(facing_nw), hillshade(facing_se)
+    assert lit.mean() > 0.8 > 0.2 > shaded.mean()
+    holed = facing_nw.copy()
+    holed[3, 4] = np.nan
+    assert np.isnan(hillshade(holed)[3, 4]) and np.isfinite(hillshade(holed)).sum() == 399
+
+
+def test_fading_colour_map_is_transparent_at_its_low_end():
+    from fcad_lib.plots.style import fading_cmap
+
+    cmap = fading_cmap(opaque_from=0.5, max_alpha=0.9)
+    assert cmap(0.0)[3] == 0.0 and cmap(0.25)[3] == pytest.approx(0.45, abs=0.01)
+    assert cmap(0.5)[3] == pytest.approx(0.9) and cmap(1.0)[3] == pytest.approx(0.9)
+    assert cmap(np.ma.masked_invalid([np.nan]))[0][3] == 0.0
