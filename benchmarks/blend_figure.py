@@ -2,12 +2,12 @@
 
 Maps the generated quick area twice with one saved model bundle: plain, non-overlapping tiles
 (``overlap=0``) and overlapping tiles blended with Hann weights (``overlap`` pixels, default
-half a tile). It writes a three-panel PNG (plain, blended, |difference|) cropped around the
-inventory landslide around which the two differ most, with the plain tiles' borders marked,
-the landslide outline, grey = no data, colour bars and a km scale bar.
+half a tile). It writes a PNG of three maps (plain and blended above, |difference| below, with
+a key) cropped around the inventory landslide around which the two differ most, with the plain
+tiles' borders marked, the landslide outline, grey = no data, colour bars and km scale bars.
 
     FCAD_SHARED_DATA=/work/shared/data .venv/bin/python benchmarks/blend_figure.py \
-        /work/final/runs/quick/experiments/fcadensenet_random_seed0_31c3c0ea \
+        runs/quick/experiments/fcadensenet_random_seed0_b9caa600 \
         book/figures/blend_vs_plain.png
 """
 
@@ -110,29 +110,34 @@ def main() -> None:
     px_km = args.resolution / 1000.0
     extent = (0, (x1 - x0) * px_km, (y1 - y0) * px_km, 0)
 
-    plt.rcParams.update({"font.size": 17})
-    fig, axes = plt.subplots(1, 3, figsize=(21, 7.4), constrained_layout=True)
-    titles = ["Plain tiling (no overlap)", f"Blended (overlap {overlap} px, Hann)",
+    # two rows at about the width of the book's text column, so that it is not shrunk: 16 pt
+    # fonts at 80 dpi read at about 12 pt on the page (three maps in a row read at 6 pt)
+    plt.rcParams.update({"font.size": 16})
+    fig = plt.figure(figsize=(10.5, 9.4), layout="constrained")
+    grid = fig.add_gridspec(2, 2)
+    axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]),
+            fig.add_subplot(grid[1, 0])]
+    key = fig.add_subplot(grid[1, 1])
+    titles = ["Plain tiling (no overlap)", f"Blended ({overlap} px, Hann)",
               "|plain − blended|"]
     dmax = max(float(np.nanpercentile(diff[y0:y1, x0:x1], 99.5)), 1e-3)
     # one probability scale for both maps, stretched to the crop so that seams are visible
     pmax = float(np.nanpercentile(np.concatenate([plain[y0:y1, x0:x1].ravel(),
                                                   blended[y0:y1, x0:x1].ravel()]), 99.5))
     pmax = min(max(pmax, 0.05), 1.0)
+    clipped = max(np.nanmax(plain[y0:y1, x0:x1]), np.nanmax(blended[y0:y1, x0:x1])) > pmax
     for ax, arr, title in zip(axes, (plain, blended, diff), titles, strict=True):
         crop = arr[y0:y1, x0:x1]
         if title.startswith("|"):
             cmap = plt.get_cmap("magma").with_extremes(bad="0.8")
             im = ax.imshow(crop, cmap=cmap, vmin=0, vmax=dmax, extent=extent,
                            interpolation="nearest")
-            add_colorbar(fig, im, ax, "|difference| of landslide probability",
+            add_colorbar(fig, im, ax, "|difference|",
                          extend="max" if np.nanmax(crop) > dmax else "neither")
         else:
             cmap = plt.get_cmap("viridis").with_extremes(bad="0.8")
             im = ax.imshow(crop, cmap=cmap, vmin=0, vmax=pmax, extent=extent,
                            interpolation="nearest")
-            add_colorbar(fig, im, ax, "landslide probability",
-                         extend="max" if np.nanmax(crop) > pmax else "neither")
         ax.contour(mask[y0:y1, x0:x1], levels=[0.5], colors="cyan", linewidths=2.5,
                    extent=(0, extent[1], 0, extent[2]), origin="upper")
         # borders of the plain tiles (where plain tiling can show seams): red ticks on the frame,
@@ -142,12 +147,18 @@ def main() -> None:
         ax.set_yticks([(s - y0) * px_km for s in tile_starts(h, tile, 0)[1:] if y0 < s < y1],
                       minor=True)
         ax.tick_params(which="minor", length=14, width=3, color="red", direction="inout")
+        ax.set_xticks([])  # the scale bar gives the size: the maps keep the room
+        ax.set_yticks([])
         ax.set_title(title)
-        ax.set_xlabel("km")
         add_scale_bar(ax, extent[1], 1.0)
-    axes[0].set_ylabel("km")
-    fig.suptitle(f"{args.area} at {args.resolution:g} m: {tile} px tiles; cyan = inventory "
-                 f"landslide, red ticks = plain tile borders")
+    # the two probability maps share one colour bar: the same scale, one label
+    add_colorbar(fig, axes[0].images[0], axes[:2], "landslide probability",
+                 extend="max" if clipped else "neither")
+    key.axis("off")
+    key.text(0.0, 0.95, "\n".join([
+        f"{args.area}", f"{args.resolution:g} m pixels, {tile} px tiles", "",
+        "cyan: inventory landslide", "red ticks: plain tile borders", "grey: no data"]),
+        va="top", ha="left", transform=key.transAxes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=80)
     print(f"probability colour scale 0 to {pmax:.3f}; |difference| scale 0 to {dmax:.3f}")
