@@ -155,7 +155,8 @@ def plot_valley(prob: np.ndarray, elevation: np.ndarray, transform: Any,
     win_t = window_transform(window, transform)
     h, w = prob[rows, cols].shape
     extent = (win_t.c, win_t.c + w * win_t.a, win_t.f + h * win_t.e, win_t.f)
-    fig, ax = plt.subplots(figsize=(8.5, 7.2), layout="constrained")
+    # about the text column's width (780 px at 100 dpi): the book's 12-14 pt fonts stay >= 11 pt
+    fig, ax = plt.subplots(figsize=(7.8, 6.8), layout="constrained")
     relief = hillshade(elevation[rows, cols], pixel_m=abs(win_t.a))
     # the darkest shade stays mid-grey, so that the overlay's colours read on every slope
     ax.imshow(relief, cmap="gray", vmin=-0.6, vmax=1.0, extent=extent)
