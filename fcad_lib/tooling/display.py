@@ -130,8 +130,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def format_number(value: Any, decimals: int, missing: str = NOT_AVAILABLE) -> str:
-    """``value`` with ``decimals`` decimals: never e-notation, never "-0.000", "n/a" if not finite.
+def format_number(value: Any, decimals: int, missing: str = NOT_AVAILABLE,
+                  grouping: bool = False) -> str:
+    """``value`` with ``decimals`` decimals: never e-notation, never "-0.000", "n/a" if not finite;
+    thousands separated by commas with ``grouping``.
 
     Examples
     --------
@@ -140,7 +142,7 @@ def format_number(value: Any, decimals: int, missing: str = NOT_AVAILABLE) -> st
     """
     if value is None or not math.isfinite(float(value)):
         return missing
-    text = f"{float(value):.{decimals}f}"
+    text = f"{float(value):,.{decimals}f}" if grouping else f"{float(value):.{decimals}f}"
     return _NEGATIVE_ZERO.sub(r"\1", text)
 
 
@@ -160,17 +162,18 @@ _VALUE_WORDS = ("with_dv", "without_dv", "dv_only", "insar_augmented",
                 "insar_augmented_tested_on_independent")
 
 
-def _format_cell(value: Any, decimals: int, digits: int, missing: str) -> str:
+def _format_cell(value: Any, decimals: int, digits: int, missing: str,
+                 grouping: bool = False) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None or value is pd.NA or value is pd.NaT:
         return missing
     if isinstance(value, int):
-        return str(value)
+        return f"{value:,}" if grouping else str(value)
     if _is_number(value):
-        return format_number(value, decimals, missing)
+        return format_number(value, decimals, missing, grouping)
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        return _format_cell(value.item(), decimals, digits, missing)
+        return _format_cell(value.item(), decimals, digits, missing, grouping)
     if isinstance(value, str):
         return _format_text(value, digits)
     if isinstance(value, PurePath):
@@ -261,7 +264,8 @@ def readable(table: Any, digits: int = 3, *, decimals: Mapping[Any, int] | None 
         are recognised and shortened to ``digits`` decimals.
     digits : int
         Decimals of float columns and of ``mean ± std`` strings. A float column of whole
-        numbers above 1 (counts with a gap) is shown without decimals.
+        numbers above 1 (counts with a gap) is shown without decimals; counts of 10,000 and
+        more with thousands separators.
     decimals : mapping, optional
         Decimals of named columns, overriding ``digits``.
     per_row : bool
@@ -299,12 +303,14 @@ def readable(table: Any, digits: int = 3, *, decimals: Mapping[Any, int] | None 
             col_decimals = 0
         else:
             col_decimals = digits
+        # counts of five digits and more read in groups of thousands, the whole column alike
+        grouping = numeric and col_decimals == 0 and bool((values.abs() >= 10_000).any())
         cells = []
         for i, value in enumerate(values.tolist()):
             d = row_decimals[i] if row_decimals is not None and numeric and col not in decimals \
                 and col_decimals else col_decimals
             gap = NO_LANDSLIDE if bool(empty_rows.iloc[i]) else missing
-            cells.append(_format_cell(value, d, digits, gap))
+            cells.append(_format_cell(value, d, digits, gap, grouping))
         columns[j] = cells
     text = pd.DataFrame(columns, index=frame.index)
     text.columns = _labels(frame.columns, row=False)

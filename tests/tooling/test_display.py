@@ -67,6 +67,8 @@ def test_a_rate_without_landslides_says_so_and_counts_have_no_decimals():
     assert table.show_index and table.text.index.name == "Size class"
     assert list(table.text.index) == ["Small", "Large"]
     assert table.text.values.tolist() == [["12", "0.250"], ["0", "no landslide"]]
+    params = readable(pd.DataFrame({"params": [69919, 2176]}, index=pd.Index(["FCN", "x"])))
+    assert params.text["Parameters"].tolist() == ["69,919", "2,176"]  # one format per column
 
 
 def test_seeds_in_column_headers_are_named_and_rows_may_be_their_own_quantity():
