@@ -264,8 +264,8 @@ def readable(table: Any, digits: int = 3, *, decimals: Mapping[Any, int] | None 
         are recognised and shortened to ``digits`` decimals.
     digits : int
         Decimals of float columns and of ``mean ± std`` strings. A float column of whole
-        numbers above 1 (counts with a gap) is shown without decimals; counts of 10,000 and
-        more with thousands separators.
+        numbers above 1 (counts with a gap) is shown without decimals; counts of 1,000 and more
+        with thousands separators.
     decimals : mapping, optional
         Decimals of named columns, overriding ``digits``.
     per_row : bool
@@ -291,7 +291,8 @@ def readable(table: Any, digits: int = 3, *, decimals: Mapping[Any, int] | None 
     if per_row:
         numeric = [c for c in frame.columns if c not in decimals
                    and pd.api.types.is_numeric_dtype(frame[c])]
-        row_decimals = [decimals_for(r) for r in frame[numeric].itertuples(index=False)]
+        row_decimals = [0 if _is_count(pd.Series(r, dtype=float)) else decimals_for(r)
+                        for r in frame[numeric].itertuples(index=False)]
 
     columns = {}
     for j, col in enumerate(frame.columns):
@@ -303,8 +304,8 @@ def readable(table: Any, digits: int = 3, *, decimals: Mapping[Any, int] | None 
             col_decimals = 0
         else:
             col_decimals = digits
-        # counts of five digits and more read in groups of thousands, the whole column alike
-        grouping = numeric and col_decimals == 0 and bool((values.abs() >= 10_000).any())
+        # counts of four digits and more read in groups of thousands, the whole column alike
+        grouping = numeric and col_decimals == 0 and bool((values.abs() >= 1000).any())
         cells = []
         for i, value in enumerate(values.tolist()):
             d = row_decimals[i] if row_decimals is not None and numeric and col not in decimals \

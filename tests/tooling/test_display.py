@@ -67,8 +67,8 @@ def test_a_rate_without_landslides_says_so_and_counts_have_no_decimals():
     assert table.show_index and table.text.index.name == "Size class"
     assert list(table.text.index) == ["Small", "Large"]
     assert table.text.values.tolist() == [["12", "0.250"], ["0", "no landslide"]]
-    params = readable(pd.DataFrame({"params": [69919, 2176]}, index=pd.Index(["FCN", "x"])))
-    assert params.text["Parameters"].tolist() == ["69,919", "2,176"]  # one format per column
+    params = readable(pd.DataFrame({"params": [69919, 976]}, index=pd.Index(["FCN", "x"])))
+    assert params.text["Parameters"].tolist() == ["69,919", "976"]
 
 
 def test_seeds_in_column_headers_are_named_and_rows_may_be_their_own_quantity():
@@ -79,6 +79,8 @@ def test_seeds_in_column_headers_are_named_and_rows_may_be_their_own_quantity():
     factors = pd.DataFrame({"units": ["m", "1"], "median": [1234.5678, 0.073456]},
                            index=pd.Index(["elevation", "optical_B2"], name="factor"))
     assert readable(factors, per_row=True).text["Median"].tolist() == ["1235", "0.0735"]
+    evidence = pd.Series({"fill_fraction": 0.3781, "measured_near_zero": 64.0}, name="set")
+    assert readable(evidence, per_row=True).text["Set"].tolist() == ["0.378", "64"]
 
 
 def test_the_html_scrolls_in_its_own_frame_with_the_first_column_pinned():
