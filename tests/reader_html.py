@@ -110,7 +110,7 @@ def table_problems(table: Table, decimals: bool = True) -> list[str]:
     headers = table.head + [h for row in table.row_headers for h in row]
     problems += [f"snake_case header {h!r}" for h in headers if SNAKE_CASE.match(h)]
     firsts = [row[0] for row in table.row_headers if row]
-    if firsts and firsts == [str(i) for i in range(len(firsts))]:
+    if firsts and all(re.fullmatch(r"\d+", f) for f in firsts):
         problems.append("integer index (row numbers as row headers)")
     for text in headers + [c for row in table.rows for c in row]:
         # a number that is NaN or inf ("nan", "0.5 ± nan"), not a sentence about NaN

@@ -207,11 +207,11 @@ def _labels(index: pd.Index, row: bool) -> pd.Index:
 
 
 def _default_index(index: pd.Index) -> bool:
-    """A RangeIndex or an unnamed 0..n-1 index: row numbers, not labels."""
+    """An unnamed integer index (a RangeIndex, or what is left of one after filtering or
+    sorting): row numbers, not labels."""
     if isinstance(index, pd.MultiIndex) or index.name is not None:
         return False
-    return isinstance(index, pd.RangeIndex) or (
-        pd.api.types.is_integer_dtype(index) and list(index) == list(range(len(index))))
+    return isinstance(index, pd.RangeIndex) or pd.api.types.is_integer_dtype(index)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,7 +263,8 @@ def readable(table: Any, digits: int = 3, *, decimals: Mapping[Any, int] | None 
         Any table; ``mean ± std`` strings (:func:`fcad_lib.training.report.summary_table`)
         are recognised and shortened to ``digits`` decimals.
     digits : int
-        Decimals of float columns and of ``mean ± std`` strings. A float column of whole
+        Decimals of float columns (fewer for columns of values of 10 and more, which keep
+        ``digits + 1`` significant figures) and of ``mean ± std`` strings. A float column of whole
         numbers above 1 (counts with a gap) is shown without decimals; counts of 1,000 and more
         with thousands separators.
     decimals : mapping, optional
@@ -298,20 +299,25 @@ def readable(table: Any, digits: int = 3, *, decimals: Mapping[Any, int] | None 
     for j, col in enumerate(frame.columns):
         values = frame.iloc[:, j]
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        count = numeric and (pd.api.types.is_integer_dtype(values) or _is_count(values))
+        by_row = row_decimals is not None and numeric and not count and col not in decimals
         if col in decimals:
             col_decimals = decimals[col]
-        elif numeric and (pd.api.types.is_integer_dtype(values) or _is_count(values)):
+        elif count:
             col_decimals = 0
+        elif numeric:
+            # large quantities keep about digits + 1 significant figures: 1232.6 MB, not 1232.600
+            col_decimals = min(digits, decimals_for(values.tolist(), figures=digits + 1))
         else:
             col_decimals = digits
-        # counts of four digits and more read in groups of thousands, the whole column alike
-        grouping = numeric and col_decimals == 0 and bool((values.abs() >= 1000).any())
+        # numbers of four digits and more read in groups of thousands, the whole column alike
+        grouping = numeric and not by_row and col_decimals == 0 \
+            and bool((values.abs() >= 1000).any())
         cells = []
         for i, value in enumerate(values.tolist()):
-            d = row_decimals[i] if row_decimals is not None and numeric and col not in decimals \
-                and col_decimals else col_decimals
             gap = NO_LANDSLIDE if bool(empty_rows.iloc[i]) else missing
-            cells.append(_format_cell(value, d, digits, gap, grouping))
+            cells.append(_format_cell(value, row_decimals[i] if by_row else col_decimals, digits,
+                                      gap, grouping))
         columns[j] = cells
     text = pd.DataFrame(columns, index=frame.index)
     text.columns = _labels(frame.columns, row=False)

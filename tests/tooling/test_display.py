@@ -58,6 +58,15 @@ def test_a_table_of_runs_reads_like_the_paper():
         ["InSAR-augmented", "0.000", "n/a", "0.250", "5", "no", "0.5"]]
     assert table_problems(parse(table.to_html()).tables[0]) == []
     assert frame.loc[0, "f1"] == 0.1036  # the original is unchanged
+    sorted_rows = readable(frame.sort_values("f1").iloc[:1])  # row numbers 1: still no index
+    assert not sorted_rows.show_index
+
+
+def test_large_quantities_keep_significant_figures_not_three_decimals():
+    bench = pd.DataFrame({"peak_rss_mb": [1208.9, 1232.64], "km2": [163.84, 655.36],
+                          "seam_score": [9.7182, 0.778], "overhead": [0.0521, 0.0622]})
+    assert readable(bench).text.values.tolist() == [["1,209", "163.8", "9.718", "0.052"],
+                                                    ["1,233", "655.4", "0.778", "0.062"]]
 
 
 def test_a_rate_without_landslides_says_so_and_counts_have_no_decimals():
