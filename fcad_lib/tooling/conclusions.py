@@ -10,6 +10,7 @@ repeated only where the verdict table says so, which it does only when both side
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -228,3 +229,43 @@ def hongkong_conclusion(gains: pd.DataFrame) -> str:
                     "independent ones: much of it is circular, as those labels were found "
                     "with the same signal.")
     return box(says)
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame | None:
+    path = Path(folder) / name
+    return pd.read_csv(path) if path.exists() else None
+
+
+def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any], profile: str) -> str | None:
+    """The conclusion of one kind of result from the files of a run or published folder.
+
+    Parameters
+    ----------
+    kind : str
+        ``"comparison"`` (05), ``"ablation"`` (06), ``"balakot"`` (09) or ``"hongkong"`` (10).
+    folder : path
+        ``runs/<profile>`` or ``results/default``.
+    params : mapping
+        The parameters of the profile that wrote the folder (for the budget).
+    profile : str
+        Its name, as the budget sentence names it.
+
+    Returns
+    -------
+    str or None
+        A MyST admonition, or None when the folder lacks the table.
+    """
+    folder = Path(folder)
+    if kind == "hongkong":
+        gains = _read(folder, "hk_gains.csv")
+        return None if gains is None else hongkong_conclusion(gains)
+    frame = _read(folder, f"{kind}.csv")
+    if frame is None:
+        return None
+    if kind == "balakot":
+        return balakot_conclusion(frame, budget_sentence(params, profile, "balakot_"))
+    verdicts = _read(folder, f"{kind}_verdicts.csv")
+    budget = budget_sentence(params, profile)
+    if kind == "ablation":
+        return ablation_conclusion(frame, verdicts, budget)
+    return comparison_conclusion(frame, verdicts, budget)

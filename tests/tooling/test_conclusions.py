@@ -101,3 +101,13 @@ def test_balakot_and_hongkong_conclusions():
     text = c.hongkong_conclusion(gains)
     assert "independently of InSAR, the factor makes no detectable difference" in text
     assert "partly found with InSAR, the factor helps" in text and "15×" in text
+
+
+def test_folder_box_reads_the_tables_it_needs(tmp_path):
+    params = {"epochs": 2, "steps_per_epoch": 3, "seeds": [0]}
+    assert c.folder_box("comparison", tmp_path, params, "quick") is None
+    _runs().to_csv(tmp_path / "comparison.csv", index=False)
+    _verdicts().to_csv(tmp_path / "comparison_verdicts.csv", index=False)
+    text = c.folder_box("comparison", tmp_path, params, "quick")
+    assert "at most 6 optimiser steps" in text and "FCADenseNet beats Pixel GBT" in text
+    assert c.folder_box("hongkong", tmp_path, params, "quick") is None
