@@ -236,7 +236,8 @@ def _read(folder: Path, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.exists() else None
 
 
-def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any], profile: str) -> str | None:
+def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any],
+               profile: str) -> str | None:
     """The conclusion of one kind of result from the files of a run or published folder.
 
     Parameters
