@@ -66,12 +66,15 @@ def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def budget_sentence(params: Mapping[str, Any], profile: str, prefix: str = "") -> str:
+def budget_sentence(params: Mapping[str, Any] | None, profile: str, prefix: str = "") -> str:
     """The training budget of a profile's networks, in words (from its parameters).
 
     ``prefix`` selects another set of keys, e.g. ``"balakot_"`` for ``balakot_epochs``,
     ``balakot_steps_per_epoch`` and ``balakot_seeds`` (notebook 09).
     """
+    if params is None:  # tables of an earlier, different profile
+        return (f"Budget: that of an earlier {profile} profile, not today's (see the warning "
+                "below).")
     epochs = params.get(f"{prefix}epochs", params.get("epochs"))
     per_epoch = params.get(f"{prefix}steps_per_epoch", params.get("steps_per_epoch"))
     steps = int(epochs or 0) * int(per_epoch or 0)
@@ -236,7 +239,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.exists() else None
 
 
-def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any],
+def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any] | None,
                profile: str) -> str | None:
     """The conclusion of one kind of result from the files of a run or published folder.
 
@@ -246,8 +249,9 @@ def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any],
         ``"comparison"`` (05), ``"ablation"`` (06), ``"balakot"`` (09) or ``"hongkong"`` (10).
     folder : path
         ``runs/<profile>`` or ``results/default``.
-    params : mapping
-        The parameters of the profile that wrote the folder (for the budget).
+    params : mapping or None
+        The parameters of the profile that wrote the folder (for the budget); None when they
+        are no longer known (stale published tables).
     profile : str
         Its name, as the budget sentence names it.
 
@@ -270,3 +274,54 @@ def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any],
     if kind == "ablation":
         return ablation_conclusion(frame, verdicts, budget)
     return comparison_conclusion(frame, verdicts, budget)
+
+
+def published_box(kind: str, published_dir: Path | None = None) -> str:
+    """The conclusion of the published ``default`` run for one page, titled as such.
+
+    Says so when nothing is published, and carries the published tables' warning when they are
+    stale or superseded (their numbers then come from other code or settings).
+    """
+    from fcad_lib.tooling.profiles import load_profile
+    from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
+
+    folder = Path(published_dir or PUBLISHED_DIR)
+    status = published_status(folder)
+    params = None if status.stale else load_profile("default").parameters
+    text = folder_box(kind, folder, params, "default") if status.exists else None
+    if text is None:
+        return box(["No published default-profile results for this page in this checkout "
+                    "(`results/default/`); the page's own runs are summarised at its end."],
+                   "Conclusion of the published default run")
+    text = text.replace("{admonition} Conclusion", "{admonition} Conclusion of the published "
+                        "default run", 1)
+    if status.stale:
+        text += f"\n\n:::{{warning}}\n{status.banner}\n:::"
+    return text
+
+
+def overall_conclusion(folder: str | Path, params: Mapping[str, Any], profile: str) -> str:
+    """Results at a glance: the page's answer to the paper's two questions, in 3-4 sentences."""
+    folder = Path(folder)
+    says = [budget_sentence(params, profile)]
+    comparison, verdicts = _read(folder, "comparison.csv"), _read(folder, "comparison_verdicts.csv")
+    if comparison is not None:
+        nets = comparison[comparison["model"].isin(NETWORKS)]
+        says.append(learnt_sentence(nets))
+        for split in ("random", "blocked"):
+            means = comparison[comparison["split"] == split].groupby("model")["f1"].mean()
+            nets_f1 = means[means.index.isin(NETWORKS)]
+            if nets_f1.empty:
+                continue
+            v = _verdict(verdicts, split, nets_f1.idxmax(), "Pixel GBT")
+            says.append(f"On the {split} split the best network is {nets_f1.idxmax()} (mean F1 "
+                        f"{nets_f1.max():.3f}) and the best method {means.idxmax()} "
+                        f"({means.max():.3f})" + (f"; against the pixel GBT: {v['verdict']} "
+                                                  f"({_interval(v)})" if v is not None else "")
+                        + ".")
+    ablation = _read(folder, "ablation_verdicts.csv")
+    if ablation is not None:
+        rows = ablation[(ablation["A"] == "RS-DR") & (ablation["B"] == "RS")]
+        says += [f"Deformation rate, {r['split']} split: {r['verdict']} ({_interval(r)})."
+                 for _, r in rows.iterrows()]
+    return box(says, f"Conclusion ({profile} profile)")

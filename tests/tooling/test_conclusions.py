@@ -111,3 +111,26 @@ def test_folder_box_reads_the_tables_it_needs(tmp_path):
     text = c.folder_box("comparison", tmp_path, params, "quick")
     assert "at most 6 optimiser steps" in text and "FCADenseNet beats Pixel GBT" in text
     assert c.folder_box("hongkong", tmp_path, params, "quick") is None
+
+
+def test_published_box_says_when_nothing_is_published(tmp_path):
+    text = c.published_box("comparison", tmp_path)
+    assert "No published default-profile results" in text
+
+
+def test_overall_conclusion_answers_both_questions(tmp_path):
+    _runs().to_csv(tmp_path / "comparison.csv", index=False)
+    _verdicts().to_csv(tmp_path / "comparison_verdicts.csv", index=False)
+    pd.DataFrame([{"split": "random", "A": "RS-DR", "B": "RS", "F1(A) - F1(B)": 0.01,
+                   "low": -0.02, "high": 0.04,
+                   "verdict": "no detectable difference between RS-DR and RS"}]).to_csv(
+        tmp_path / "ablation_verdicts.csv", index=False)
+    text = c.overall_conclusion(tmp_path, {"epochs": 1, "steps_per_epoch": 2}, "quick")
+    assert "Conclusion (quick profile)" in text
+    assert "best network is FCADenseNet (mean F1 0.300)" in text
+    assert "FCADenseNet beats Pixel GBT" in text
+    assert "Deformation rate, random split: no detectable difference" in text
+
+
+def test_stale_tables_do_not_borrow_todays_budget():
+    assert "earlier default profile" in c.budget_sentence(None, "default")
