@@ -5,7 +5,8 @@
 - :mod:`~fcad_lib.plots.factor_maps`: factor maps (the paper's Figure 2);
 - :mod:`~fcad_lib.plots.diagrams`: the FC-DenseNet / FCADenseNet block diagram;
 - :mod:`~fcad_lib.plots.heatmaps`: the correlation heatmap (Figure 8);
-- :mod:`~fcad_lib.plots.examples`: local zooms on single landslides (Figures 10-12);
+- :mod:`~fcad_lib.plots.examples`: local zooms on single landslides (Figures 10-12), drawn from
+  :mod:`fcad_lib.analysis.zooms`;
 - :mod:`~fcad_lib.plots.area_map`: the whole-area landslide map;
 - :mod:`~fcad_lib.plots.bars`: scores per model or factor group over seeds;
 - :mod:`~fcad_lib.plots.scaling`: the prediction benchmark;
@@ -17,7 +18,7 @@ from fcad_lib.plots.bars import plot_score_bars
 from fcad_lib.plots.calibration import plot_reliability
 from fcad_lib.plots.curves import plot_curve_grid, plot_learning_curves
 from fcad_lib.plots.diagrams import plot_fcdensenet_diagram
-from fcad_lib.plots.examples import pick_examples, plot_prediction_zooms
+from fcad_lib.plots.examples import plot_prediction_zooms
 from fcad_lib.plots.factor_maps import plot_factor_maps
 from fcad_lib.plots.heatmaps import plot_correlation_heatmap
 from fcad_lib.plots.legends import class_names, class_names_for_area
@@ -30,7 +31,6 @@ __all__ = [
     "plot_learning_curves",
     "class_names",
     "class_names_for_area",
-    "pick_examples",
     "plot_area_map",
     "plot_correlation_heatmap",
     "plot_factor_maps",
