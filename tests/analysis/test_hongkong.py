@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from sklearn.metrics import average_precision_score, cohen_kappa_score, f1_score
 
-from fcad_lib.analysis.deformation_ablation import (
+from fcad_lib.analysis.hongkong import (
     circularity_summary,
     cv_folds,
     fold_scores,
