@@ -12,6 +12,7 @@ overlap of the training sets (a plain t-interval over CV folds is too narrow).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from fcad_lib.evaluation.metrics import scores_from_counts
 __all__ = [
     "FACTOR_SETS",
     "SCORE_COLUMNS",
+    "CrossValidation",
     "circularity_summary",
     "cv_folds",
     "fold_scores",
@@ -99,13 +101,31 @@ def _classifier(factors: Sequence[str], seed: int, max_iter: int):
     )
 
 
+@dataclass(frozen=True)
+class CrossValidation:
+    """The folds of :func:`run_ablation`: which splits, how many folds, how many repeats.
+
+    Attributes
+    ----------
+    splits : sequence of str
+        ``random`` and / or ``blocked``.
+    n_folds, repeats : int
+        ``repeats`` times ``n_folds``-fold CV (repeat ``r`` uses seed ``seed + r``); every factor
+        set sees the same folds, so their scores are paired.
+    block_m : float
+        Block side of the blocked split, metres.
+    """
+
+    splits: Sequence[str] = ("random", "blocked")
+    n_folds: int = 5
+    repeats: int = 1
+    block_m: float = 2000.0
+
+
 def run_ablation(
     tables: Mapping[str, pd.DataFrame],
     factor_sets: Mapping[str, Sequence[str]] = FACTOR_SETS,
-    splits: Sequence[str] = ("random", "blocked"),
-    n_folds: int = 5,
-    repeats: int = 1,
-    block_m: float = 2000.0,
+    cv: CrossValidation | None = None,
     max_iter: int = 100,
     seed: int = 0,
     held_out: str | None = "insar_added",
@@ -119,13 +139,9 @@ def run_ablation(
         Label set -> samples (:func:`fcad_lib.data.hongkong.read_hongkong_samples`).
     factor_sets : mapping
         Name -> factor columns.
-    splits : sequence of str
-        ``random`` and / or ``blocked``.
-    n_folds, repeats : int
-        ``repeats`` times ``n_folds``-fold CV (repeat ``r`` uses seed ``seed + r``); every factor
-        set sees the same folds, so their scores are paired.
-    block_m : float
-        Block side of the blocked split, metres.
+    cv : CrossValidation, optional
+        Splits, folds, repeats and block size (default ``CrossValidation()``: random and
+        blocked, 5 folds, once, 2 km blocks).
     max_iter : int
         Boosting iterations.
     seed : int
@@ -148,17 +164,18 @@ def run_ablation(
     """
     rows, test_shares = [], []
     with threadpool_limits(n_threads):
-        _run(tables, factor_sets, splits, n_folds, repeats, block_m, max_iter, seed, held_out,
-             rows, test_shares)
+        _run(tables, factor_sets, cv or CrossValidation(), max_iter, seed, held_out, rows,
+             test_shares)
     frame = pd.DataFrame(rows, columns=["label_set", "factors", "split", "fold",
                                         *SCORE_COLUMNS])
     frame.attrs["test_fraction"] = float(np.mean(test_shares))
     return frame
 
 
-def _run(tables, factor_sets, splits, n_folds, repeats, block_m, max_iter, seed, held_out,
-         rows: list, test_shares: list) -> None:
+def _run(tables, factor_sets, cv: CrossValidation, max_iter, seed, held_out, rows: list,
+         test_shares: list) -> None:
     """The loop of :func:`run_ablation`; appends to ``rows`` and ``test_shares``."""
+    splits, n_folds, repeats, block_m = cv.splits, cv.n_folds, cv.repeats, cv.block_m
     for label_set, df in tables.items():
         y = df["label"].to_numpy()
         keep = None if held_out not in df.columns else ~df[held_out].to_numpy(dtype=bool)
