@@ -146,16 +146,19 @@ def test_curve_grid_has_a_panel_per_method_and_a_line_per_run():
 
 
 def test_prediction_zooms_draw_the_probabilities_they_are_given():
-    label = np.zeros((16, 16), np.uint8)
-    label[5:9, 6:10] = 1
-    patches = SimpleNamespace(X=np.zeros((1, 16, 16, 1), np.float32), y=label[None, ..., None],
-                              valid=np.ones((1, 16, 16, 1), bool), origins=np.array([[0, 16]]),
-                              channels=["elevation"])
-    example = {"name": "small", "origin": (0, 16), "size_px": 16, "bbox": (3, 11, 4, 12)}
-    prob = np.linspace(0, 1, 256, dtype=np.float32).reshape(1, 16, 16)
-    fig = plot_prediction_zooms(SimpleNamespace(patches=patches), [example],
+    label = np.zeros((2, 16, 16, 1), np.uint8)
+    label[:, 5:9, 6:10] = 1
+    patches = SimpleNamespace(X=np.zeros((2, 16, 16, 1), np.float32), y=label,
+                              valid=np.ones((2, 16, 16, 1), bool),
+                              origins=np.array([[0, 0], [0, 16]]), channels=["elevation"])
+    examples = [{"name": "medium", "origin": (0, 16), "size_px": 16, "bbox": (3, 11, 4, 12)},
+                {"name": "small", "origin": (0, 0), "size_px": 16, "bbox": (2, 10, 5, 13)}]
+    prob = np.random.default_rng(0).random((2, 16, 16)).astype(np.float32)
+    fig = plot_prediction_zooms(SimpleNamespace(patches=patches), examples,
                                 {"A": ZoomPrediction(prob, 0.5), "B": ZoomPrediction(prob, 0.9)})
-    drawn = {ax.get_title(): ax for ax in fig.axes if ax.get_visible()}
-    assert {"A", "B"} <= set(drawn)
-    # each model's panel shows its probability cropped to the example's box
-    np.testing.assert_array_equal(drawn["A"].images[0].get_array(), prob[0, 3:11, 4:12])
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title() == "A"]
+    # one panel per example, each its own probability cropped to the example's box
+    assert len(panels) == 2
+    np.testing.assert_array_equal(panels[0].images[0].get_array(), prob[0, 3:11, 4:12])
+    np.testing.assert_array_equal(panels[1].images[0].get_array(), prob[1, 2:10, 5:13])
+    assert sum(ax.get_title() == "B" for ax in fig.axes if ax.get_visible()) == 2
