@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR
@@ -325,3 +326,43 @@ def overall_conclusion(folder: str | Path, params: Mapping[str, Any], profile: s
         says += [f"Deformation rate, {r['split']} split: {r['verdict']} ({_interval(r)})."
                  for _, r in rows.iterrows()]
     return box(says, f"Conclusion ({profile} profile)")
+
+
+def map_conclusion(training: Mapping[str, Any], held_out: pd.DataFrame | None, auroc: float,
+                   passes: int, budget: str) -> str:
+    """The conclusion of notebook 07: the whole-area map of notebook 04's network.
+
+    Parameters
+    ----------
+    training : mapping
+        The result of the run behind the map (``training.json``).
+    held_out : pandas.DataFrame or None
+        Object scores on the test tiles (``object_scores_test_tiles.csv``), row ``all``.
+    auroc : float
+        AUROC of the uncertainty for the misclassified pixels (``nan`` when not computed).
+    passes : int
+        Monte Carlo passes behind it.
+    budget : str
+        :func:`budget_sentence` of the profile.
+    """
+    from fcad_lib.evaluation.runs import learnt
+
+    spec = training["spec"]
+    ok = learnt(dict(training))
+    says = [f"The map comes from one {spec['model']} run ({spec['split']} split, seed "
+            f"{spec['seed']}). {budget}",
+            f"That run {'learnt' if ok else 'did not learn'} by the book's rule (test AP "
+            f"{training['ap']:.3f} against a prevalence of {training['test_prevalence']:.3f})"
+            + ("." if ok else "; the map below shows the machinery, not a useful map.")]
+    if held_out is not None and "all" in held_out.index:
+        row = held_out.loc["all"]
+        says.append(f"On its test tiles it found {int(row['n_detected'])} of "
+                    f"{int(row['n_reference'])} mapped landslides, and "
+                    f"{int(row['n_false_alarms'])} of its {int(row['n_predicted'])} predicted "
+                    "polygons there are false alarms.")
+    if np.isfinite(auroc):
+        useful = "points at" if auroc >= 0.6 else "barely points at" if auroc > 0.5 else \
+            "does not point at"
+        says.append(f"Its uncertainty ({passes} Monte Carlo dropout passes) {useful} its errors: "
+                    f"AUROC {auroc:.2f} for the misclassified pixels (0.5 is chance).")
+    return box(says, "Conclusion of this page")

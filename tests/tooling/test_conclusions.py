@@ -134,3 +134,16 @@ def test_overall_conclusion_answers_both_questions(tmp_path):
 
 def test_stale_tables_do_not_borrow_todays_budget():
     assert "earlier default profile" in c.budget_sentence(None, "default")
+
+
+def test_map_conclusion_says_whether_the_run_learnt():
+    training = {"spec": {"model": "fcadensenet", "split": "random", "seed": 0}, "ap": 0.01,
+                "test_prevalence": 0.02, "converged": True, "best_epoch": 3,
+                "test_counts": {"tp": 5, "fp": 5, "fn": 5, "tn": 100}}
+    held = pd.DataFrame([{"n_reference": 10, "n_detected": 2, "n_predicted": 4,
+                          "n_false_alarms": 1}], index=["all"])
+    text = c.map_conclusion(training, held, 0.7, 4, "Budget.")
+    assert "did not learn" in text and "machinery" in text
+    assert "found 2 of 10 mapped landslides" in text and "points at its errors: AUROC 0.70" in text
+    text = c.map_conclusion({**training, "ap": 0.2}, None, float("nan"), 4, "Budget.")
+    assert "That run learnt" in text and "AUROC" not in text
