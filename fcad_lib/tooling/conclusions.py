@@ -241,7 +241,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame | None:
 
 
 def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any] | None,
-               profile: str) -> str | None:
+               profile: str, title: str | None = None) -> str | None:
     """The conclusion of one kind of result from the files of a run or published folder.
 
     Parameters
@@ -255,13 +255,22 @@ def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any] | None,
         are no longer known (stale published tables).
     profile : str
         Its name, as the budget sentence names it.
+    title : str, optional
+        The box's title (default "Conclusion").
 
     Returns
     -------
     str or None
         A MyST admonition, or None when the folder lacks the table.
     """
-    folder = Path(folder)
+    text = _folder_box(kind, Path(folder), params, profile)
+    if text is not None and title:
+        text = text.replace("{admonition} Conclusion", f"{{admonition}} {title}", 1)
+    return text
+
+
+def _folder_box(kind: str, folder: Path, params: Mapping[str, Any] | None,
+                profile: str) -> str | None:
     if kind == "hongkong":
         gains = _read(folder, "hk_gains.csv")
         return None if gains is None else hongkong_conclusion(gains)
@@ -289,13 +298,12 @@ def published_box(kind: str, published_dir: Path | None = None) -> str:
     folder = Path(published_dir or PUBLISHED_DIR)
     status = published_status(folder)
     params = None if status.stale else load_profile("default").parameters
-    text = folder_box(kind, folder, params, "default") if status.exists else None
+    title = "Conclusion of the published default run"
+    text = folder_box(kind, folder, params, "default", title) if status.exists else None
     if text is None:
         return box(["No published default-profile results for this page in this checkout "
                     "(`results/default/`); the page's own runs are summarised at its end."],
-                   "Conclusion of the published default run")
-    text = text.replace("{admonition} Conclusion", "{admonition} Conclusion of the published "
-                        "default run", 1)
+                   title)
     if status.stale:
         text += f"\n\n:::{{warning}}\n{status.banner}\n:::"
     return text
@@ -366,3 +374,19 @@ def map_conclusion(training: Mapping[str, Any], held_out: pd.DataFrame | None, a
         says.append(f"Its uncertainty ({passes} Monte Carlo dropout passes) {useful} its errors: "
                     f"AUROC {auroc:.2f} for the misclassified pixels (0.5 is chance).")
     return box(says, "Conclusion of this page")
+
+
+def published_overall(published_dir: Path | None = None) -> str:
+    """Results at a glance: :func:`overall_conclusion` of the published ``default`` run."""
+    from fcad_lib.tooling.profiles import load_profile
+    from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
+
+    folder = Path(published_dir or PUBLISHED_DIR)
+    status = published_status(folder)
+    if not status.exists:
+        return box(["No published default-profile results in this checkout "
+                    "(`results/default/`)."], "Conclusion of the published default run")
+    text = overall_conclusion(folder, None if status.stale else load_profile("default").parameters,
+                              "default").replace("Conclusion (default profile)",
+                                                 "Conclusion of the published default run", 1)
+    return text + (f"\n\n:::{{warning}}\n{status.banner}\n:::" if status.stale else "")

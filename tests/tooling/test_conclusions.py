@@ -147,3 +147,10 @@ def test_map_conclusion_says_whether_the_run_learnt():
     assert "found 2 of 10 mapped landslides" in text and "points at its errors: AUROC 0.70" in text
     text = c.map_conclusion({**training, "ap": 0.2}, None, float("nan"), 4, "Budget.")
     assert "That run learnt" in text and "AUROC" not in text
+
+
+def test_titles_and_the_published_overall_box(tmp_path):
+    _runs().to_csv(tmp_path / "comparison.csv", index=False)
+    text = c.folder_box("comparison", tmp_path, {}, "quick", title="Conclusion of this build")
+    assert text.startswith(":::{admonition} Conclusion of this build\n")
+    assert "No published default-profile results" in c.published_overall(tmp_path / "none")
