@@ -7,25 +7,21 @@
   pixels, which is not biased towards many-valued continuous factors as Gini is).
 
 All three work on a table of randomly sampled valid pixels (:func:`sample_pixels`), not on
-the full raster: a few ten thousand pixels give stable statistics in seconds.
+the full raster: a few ten thousand pixels give stable statistics in seconds. The figures are
+:func:`fcad_lib.plots.heatmaps.plot_correlation_heatmaps` and
+:func:`fcad_lib.plots.importance.plot_importance`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
-from matplotlib.figure import Figure
-
-from fcad_lib.plots.style import book_style
 
 __all__ = [
     "correlation_matrices",
-    "plot_correlation_heatmaps",
-    "plot_importance",
     "rf_importance",
     "sample_pixels",
     "vif_table",
@@ -195,89 +191,3 @@ def rf_importance(
         index=pd.Index(factors, name="factor"),
     )
     return out.sort_values("gini", ascending=False)
-
-
-@book_style
-def plot_correlation_heatmaps(mats: Mapping[str, pd.DataFrame], ncols: int | None = None,
-                              decimals: int = 2) -> Figure:
-    """Annotated correlation heatmaps (Figure 8), diverging colours fixed to [-1, 1].
-
-    Each panel shows the lower triangle only (the upper one repeats it, the diagonal is 1), with
-    numbers of about 12 pt, so that they stay legible when the figure is shrunk to the book's
-    column. The panels share one colour bar.
-
-    Parameters
-    ----------
-    mats : mapping of str to pandas.DataFrame
-        Square correlation matrices by name (:func:`correlation_matrices`); the name, capitalised,
-        is the panel title.
-    ncols : int, optional
-        Panels per row. Default: side by side up to 7 factors, else one panel per row (a
-        14-factor triangle needs the page's full width for its numbers).
-    decimals : int
-        Decimals of the numbers in the cells.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from fcad_lib.plots.heatmaps import draw_correlation_triangle
-
-    n = max(len(m) for m in mats.values())
-    if ncols is None:
-        ncols = len(mats) if n <= 7 else 1
-    ncols = max(1, min(ncols, len(mats)))
-    nrows = -(-len(mats) // ncols)
-    if ncols == 1:  # cells wider than tall: the triangle fills the page's width
-        width, height = 11.0, 0.45 * (n - 1) + 2.4
-    else:
-        side = max(4.0, 0.7 * (n - 1) + 2.2)  # the triangle plus its tick labels
-        width, height = min(11.0, ncols * side + 1.4), side
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, nrows * height), squeeze=False,
-                             layout="constrained")
-    mesh = None
-    for ax, (name, mat) in zip(axes.flat, mats.items(), strict=False):
-        mesh = draw_correlation_triangle(ax, mat, annot_size=12 if n <= 10 else 11, cbar=False,
-                                         decimals=decimals, square=ncols > 1)
-        ax.set_title(name.capitalize())
-    for ax in list(axes.flat)[len(mats):]:
-        ax.set_axis_off()
-    fig.colorbar(mesh, ax=axes, shrink=0.6 if nrows > 1 else 0.8,
-                 label="correlation coefficient")
-    return fig
-
-
-@book_style
-def plot_importance(imp: pd.DataFrame) -> Figure:
-    """Ranked horizontal bars of Gini and permutation importance with error bars (Figure 9).
-
-    Parameters
-    ----------
-    imp : pandas.DataFrame
-        :func:`rf_importance`'s table (index: factors; columns ``gini``, ``gini_std``,
-        ``permutation``, ``permutation_std``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two panels sharing the factor axis, the most important factor (by Gini) on top.
-    """
-    ranked = imp.sort_values("gini", ascending=True)  # barh draws bottom-up: largest on top
-    fig, axes = plt.subplots(
-        1, 2, figsize=(10.5, 0.42 * len(ranked) + 1.8), sharey=True, layout="constrained"
-    )
-    pos = np.arange(len(ranked))
-    specs = [
-        ("gini", "gini_std", "Gini importance\n(mean decrease in impurity)"),
-        ("permutation", "permutation_std", "Permutation importance\n(drop in ROC AUC)"),
-    ]
-    for ax, (col, err, title) in zip(axes, specs, strict=True):
-        ax.barh(pos, ranked[col], xerr=ranked[err], color="tab:blue", capsize=3)
-        ax.set_title(title)
-        ax.axvline(0, color="0.3", lw=0.8)
-        ax.grid(axis="x", color="0.9")
-        ax.set_axisbelow(True)
-        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
-    axes[0].set_yticks(pos, ranked.index)
-    axes[0].set_ylim(-0.6, len(ranked) - 0.4)
-    return fig

@@ -5,36 +5,34 @@ The Balakot stack (BGR-EGHA/LSAT-TestData; inventory of Torizin et al. 2017, Nat
 what terrain alone can do. The comparison itself is notebook 05's machinery
 (:mod:`fcad_lib.training.experiments`, :mod:`fcad_lib.evaluation.baselines`); this module adds
 what notebook 09 needs beyond it: a probability mosaic of the test tiles, the landslide objects
-predicted there matched to the inventory by size class, and the computed plain statement.
+predicted there matched to the inventory by size class, the computed plain statement, and
+the network whose uncertainty map is shown (chosen on validation AP, never on the test tiles)
+with what its review map can say (:mod:`fcad_lib.predict.review`).
 """
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from rasterio import features
 from rasterio.windows import Window
-from rasterio.windows import transform as window_transform
 
 from fcad_lib.evaluation.objects import match_objects, object_scores, restrict_to
-from fcad_lib.evaluation.runs import run_diagnostics
-from fcad_lib.plots.style import add_colorbar, add_scale_bar, book_style, fading_cmap, hillshade
+from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, learnt, prevalence, run_diagnostics
+from fcad_lib.predict.review import ErrorsBySide, review_summary
 
 __all__ = [
     "BALAKOT_COLUMNS",
     "balakot_frame",
-    "plot_valley",
+    "best_by_validation",
     "probability_mosaic",
+    "review_statement",
+    "split_mask",
     "terrain_statement",
     "objects_in_region",
     "valley_window",
@@ -120,69 +118,6 @@ def valley_window(label: np.ndarray, prob: np.ndarray, size: int = 160) -> Windo
     return Window(c0, r0, min(size, w), min(size, h))
 
 
-@book_style
-def plot_valley(prob: np.ndarray, elevation: np.ndarray, transform: Any,
-                inventory: gpd.GeoDataFrame, window: Window, title: str = "") -> Figure:
-    """Probability over a shaded relief in one window, mapped landslides outlined.
-
-    The probability fades out towards 0 (:func:`fcad_lib.plots.style.fading_cmap`), so that the
-    relief shows wherever the network sees little; pixels outside the scored tiles are veiled
-    in white.
-
-    Parameters
-    ----------
-    prob : numpy.ndarray
-        Probability on the stack grid, NaN outside the scored (test) tiles
-        (:func:`probability_mosaic`).
-    elevation : numpy.ndarray
-        Elevation on the same grid, drawn as a grey shaded relief under the probability.
-    transform : affine.Affine
-        The grid's transform, in a projected CRS in metres (Balakot: EPSG:32643).
-    inventory : geopandas.GeoDataFrame
-        Mapped landslides in the grid's CRS.
-    window : rasterio.windows.Window
-        Part of the grid to draw (:func:`valley_window`).
-    title : str
-        Figure title; default says what the colours are.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One map with a scale bar in km (no coordinate ticks), the probability colour bar and a
-        legend for the outlines and the unscored pixels.
-    """
-    rows, cols = window.toslices()
-    win_t = window_transform(window, transform)
-    h, w = prob[rows, cols].shape
-    extent = (win_t.c, win_t.c + w * win_t.a, win_t.f + h * win_t.e, win_t.f)
-    # about the text column's width (780 px at 100 dpi): the book's 12-14 pt fonts stay >= 11 pt
-    fig, ax = plt.subplots(figsize=(7.8, 6.8), layout="constrained")
-    relief = hillshade(elevation[rows, cols], pixel_m=abs(win_t.a))
-    # the darkest shade stays mid-grey, so that the overlay's colours read on every slope
-    ax.imshow(relief, cmap="gray", vmin=-0.6, vmax=1.0, extent=extent)
-    unscored = np.zeros((h, w, 4))
-    unscored[~np.isfinite(prob[rows, cols])] = (1.0, 1.0, 1.0, 0.6)
-    ax.imshow(unscored, extent=extent)
-    im = ax.imshow(prob[rows, cols], cmap=fading_cmap(), vmin=0, vmax=1, extent=extent)
-    clip = shapely.box(extent[0], extent[2], extent[1], extent[3])
-    inv = inventory[inventory.intersects(clip)]
-    if len(inv):
-        inv.boundary.plot(ax=ax, color="blue", lw=1.2)  # cyan vanishes on a light relief
-    ax.set_xlim(extent[0], extent[1])
-    ax.set_ylim(extent[2], extent[3])
-    add_colorbar(fig, im, ax, "landslide probability (0-1)")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")  # geopandas labels the axes with the CRS units; the scale bar says it
-    ax.set_ylabel("")
-    add_scale_bar(ax, abs(extent[1] - extent[0]), units_per_km=1000.0)
-    handles = [Line2D([], [], color="blue", lw=2, label="mapped landslide"),
-               Patch(facecolor="0.9", edgecolor="0.3", label="not scored (relief veiled)")]
-    ax.legend(handles=handles, loc="upper right", framealpha=0.85)
-    ax.set_title(textwrap.fill(title or "test-tile probability, mapped landslides in blue", 60))
-    return fig
-
-
 def terrain_statement(frame: pd.DataFrame, objects: pd.DataFrame, prevalence: float,
                       best_network: str, networks: Sequence[str] = ()) -> str:
     """What terrain, lithology and land cover alone can and cannot do here, as Markdown.
@@ -241,3 +176,156 @@ def terrain_statement(frame: pd.DataFrame, objects: pd.DataFrame, prevalence: fl
         "landslides."
     )
     return can + "\n\n" + cannot
+
+
+def _val_ap(result: dict[str, Any]) -> float:
+    ap = (result.get("val") or {}).get("ap")
+    return float(ap) if ap is not None else float("nan")
+
+
+def best_by_validation(results: Sequence[dict[str, Any]], split: str | None = None
+                       ) -> dict[str, Any]:
+    """The network run with the highest validation AP, chosen without looking at the test split.
+
+    Parameters
+    ----------
+    results : sequence of dict
+        :func:`fcad_lib.training.experiments.run_experiment` and baseline results; only the
+        networks (the results with a ``bundle_dir``) and a finite ``val["ap"]`` compete.
+    split : str, optional
+        Only runs of this split (``"random"`` or ``"blocked"``); default every split.
+
+    Returns
+    -------
+    dict
+        The winning result (the first of equals, in the order given).
+
+    Raises
+    ------
+    ValueError
+        No network run of ``split`` has a validation AP.
+    """
+    candidates = [r for r in results if r.get("bundle_dir")
+                  and (split is None or r["spec"]["split"] == split)
+                  and np.isfinite(_val_ap(r))]
+    if not candidates:
+        raise ValueError(f"no network run{f' of the {split} split' if split else ''} has a "
+                         "validation AP to choose by")
+    return max(candidates, key=_val_ap)  # max keeps the first of equals
+
+
+def split_mask(data: Any, split: str, shape: tuple[int, int]) -> np.ndarray:
+    """Pixels covered by one split's patches, on the stack grid.
+
+    Parameters
+    ----------
+    data : PreparedData
+        The patches (``patches.origins``: row, column of each upper-left pixel) and ``splits``.
+    split : str
+        ``train``, ``val`` or ``test``.
+    shape : (int, int)
+        ``(height, width)`` of the stack.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool, True inside a patch of ``split``.
+    """
+    size = data.patches.X.shape[1]
+    mask = np.zeros(shape, dtype=bool)
+    for r, c in data.patches.origins[data.splits[split]]:
+        mask[int(r):int(r) + size, int(c):int(c) + size] = True
+    return mask
+
+
+#: Within this distance of 0.5 an AUROC of the uncertainty counts as chance in the statement.
+CHANCE_MARGIN = 0.05
+
+
+def review_statement(run: dict[str, Any], label: str, review: np.ndarray, auroc: float,
+                     auroc_test: float, passes: int, n_runs: int,
+                     by_side: ErrorsBySide | None = None) -> str:
+    """What the review map of one Balakot network shows, and whether that network learnt.
+
+    Parameters
+    ----------
+    run : dict
+        The network's result (:func:`best_by_validation`): ``spec``, ``val``, ``threshold``,
+        the test scores and counts that :func:`fcad_lib.evaluation.runs.learnt` reads.
+    label : str
+        Its display name.
+    review : numpy.ndarray
+        Its review map over the whole area (:func:`fcad_lib.predict.review.review_map`).
+    auroc : float
+        :func:`fcad_lib.predict.review.error_auroc` over every labelled pixel of the area.
+    auroc_test : float
+        The same on the pixels of its test tiles only (never trained on).
+    passes : int
+        Monte Carlo dropout passes behind the uncertainty.
+    n_runs : int
+        Network runs it was chosen from.
+    by_side : ErrorsBySide, optional
+        :func:`fcad_lib.predict.review.error_auroc_by_side` over the same pixels as ``auroc``:
+        whether the uncertainty finds the errors within each side of the threshold.
+
+    Returns
+    -------
+    str
+        Markdown: the choice, the learnt verdict with the numbers behind it (saying that the
+        map says little when the network did not learn), :func:`review_summary` and, with
+        ``by_side``, the AUROC within each side of the threshold (said to be chance within
+        :data:`CHANCE_MARGIN` of 0.5).
+    """
+    spec = run["spec"]
+    choice = (f"The map is of **{label}** ({spec['split']} split, seed {spec['seed']}): of "
+              f"{n_runs} network runs, the one with the best validation AP "
+              f"({_val_ap(run):.3f}); the test tiles played no part in the choice.")
+    counts = run.get("test_counts") or {}
+    n = sum(counts.values())
+    ap, prev = run.get("ap", (run.get("test") or {}).get("ap")), prevalence(run)
+    facts = []
+    if ap is not None and prev:
+        facts.append(f"test AP {ap:.3f}, {ap / prev:.1f} x the test prevalence {prev:.3f}")
+    if n:
+        share = (counts.get("tp", 0) + counts.get("fp", 0)) / n
+        facts.append(f"{share:.1%} of the test pixels predicted landslide at its threshold "
+                     f"{run['threshold']:.2f}")
+    if run.get("converged") is not None:
+        facts.append("converged" if run["converged"] else "not converged")
+    rule = (f"the book's rule (test AP at least {LEARNT_AP_FACTOR:g} x the prevalence, some "
+            "but not nearly all pixels predicted landslide, training converged)")
+    numbers = f": {', '.join(facts)}" if facts else ""
+    if learnt(run):
+        verdict = f"It **learnt** by {rule}{numbers}."
+    else:
+        verdict = (f"It did **not learn** by {rule}{numbers}. Its review map therefore shows "
+                   "where an untrained network is unsure, which says little about where a "
+                   "trained one would be, and so does the AUROC below.")
+    auroc_words = (f"On its test tiles alone (pixels it was not trained on) the AUROC is "
+                   f"{auroc_test:.2f}." if np.isfinite(auroc_test) else
+                   "On its test tiles alone the AUROC could not be computed (no errors, or no "
+                   "correct pixels).")
+    text = (f"{choice} {verdict}\n\n{review_summary(review, auroc, passes)} That AUROC counts "
+            f"every labelled pixel of the area, training tiles included. {auroc_words}")
+    return text if by_side is None else f"{text} {_sides_words(by_side)}"
+
+
+def _sides_words(by_side: ErrorsBySide) -> str:
+    """The within-side AUROCs in words (:func:`review_statement`)."""
+    def score(v: float) -> str:
+        return f"{v:.2f}" if np.isfinite(v) else "not computable"
+
+    sides = [v for v in (by_side.false_alarm_auroc, by_side.miss_auroc) if np.isfinite(v)]
+    text = ("The pooled AUROC mixes two kinds of error"
+            + (f" ({by_side.false_alarm_share:.0%} of the wrong pixels are false alarms, the "
+               "rest misses)" if np.isfinite(by_side.false_alarm_share) else "")
+            + ". Within each side of the threshold, the split the review classes make, the "
+            f"uncertainty singles out the false alarms among the pixels mapped landslide with an "
+            f"AUROC of {score(by_side.false_alarm_auroc)} and the misses among those mapped "
+            f"non-landslide with {score(by_side.miss_auroc)}.")
+    if sides and all(abs(v - 0.5) <= CHANCE_MARGIN for v in sides):
+        text += (f" {'Both are' if len(sides) == 2 else 'That is'} chance (within "
+                 f"{CHANCE_MARGIN:g} of 0.5): here the uncertainty points at errors only through "
+                 "the probability it follows, and a potential miss or false alarm is hardly "
+                 "likelier to be wrong than a certain pixel of its side.")
+    return text

@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,35 @@ def score_map(prediction: Path, inventory: Any, threshold: float, rule: str = "i
                                       iou_threshold)}
 
 
+@dataclass(frozen=True)
+class ObjectMatching:
+    """How a predicted polygon is matched to a mapped landslide.
+
+    See :func:`fcad_lib.evaluation.objects.match_objects`.
+
+    Attributes
+    ----------
+    rule : str
+        ``iou`` or ``centroid``.
+    iou_threshold : float
+        Smallest intersection over union of a match under the ``iou`` rule.
+    """
+
+    rule: str = "iou"
+    iou_threshold: float = 0.1
+
+
 def evaluate_bundle(bundle: str | os.PathLike[str], area_name: str, *,
                     prediction: str | os.PathLike[str] | None = None,
                     manifest: str | os.PathLike[str] | None = None,
-                    resolution_m: float | None = None, rule: str = "iou",
-                    iou_threshold: float = 0.1, allow_resolution_mismatch: bool = False,
+                    resolution_m: float | None = None,
+                    matching: ObjectMatching | None = None,
+                    allow_resolution_mismatch: bool = False,
                     progress: bool = False) -> dict[str, Any]:
     """Score ``bundle`` on ``area_name``'s inventory; the JSON-ready record.
 
-    Parameters are the command line's (see ``fcad-evaluate --help``).
+    Parameters are the command line's (see ``fcad-evaluate --help``); ``matching`` holds
+    ``--rule`` and ``--iou-threshold`` (default ``ObjectMatching()``).
 
     Returns
     -------
@@ -76,9 +97,10 @@ def evaluate_bundle(bundle: str | os.PathLike[str], area_name: str, *,
     """
     from fcad_lib.data.manifest import get_area
     from fcad_lib.data.readers import read_inventory
-    from fcad_lib.predict.cli import predict_area, read_preprocessing
+    from fcad_lib.predict.cli import MapOptions, predict_area, read_preprocessing
 
     bundle = Path(bundle)
+    match = matching or ObjectMatching()
     preprocessing = read_preprocessing(bundle)
     area = get_area(area_name, manifest)
     if not area.has("inventory"):
@@ -90,15 +112,16 @@ def evaluate_bundle(bundle: str | os.PathLike[str], area_name: str, *,
                               "prediction": None if prediction is None else str(prediction),
                               "grid": None}
     if prediction is not None:
-        record.update(score_map(Path(prediction), inventory, threshold, rule, iou_threshold))
+        record.update(score_map(Path(prediction), inventory, threshold, match.rule,
+                                match.iou_threshold))
     else:
         with tempfile.TemporaryDirectory(prefix="fcad-evaluate-") as tmp:
+            options = MapOptions(allow_resolution_mismatch=allow_resolution_mismatch)
             result = predict_area(bundle, area_name, Path(tmp) / "map", resolution_m=resolution_m,
-                                  manifest=manifest, progress=progress,
-                                  allow_resolution_mismatch=allow_resolution_mismatch)
+                                  manifest=manifest, options=options, progress=progress)
             record["grid"] = result.grid
-            record.update(score_map(Path(tmp) / "map", inventory, threshold, rule,
-                                    iou_threshold))
+            record.update(score_map(Path(tmp) / "map", inventory, threshold, match.rule,
+                                    match.iou_threshold))
     record["includes_training_ground"] = _trained_on(bundle) == area.name
     return record
 
@@ -145,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body() -> int:
         record = evaluate_bundle(
             args.bundle, args.area, prediction=args.prediction, manifest=args.manifest,
-            resolution_m=args.resolution_m, rule=args.rule, iou_threshold=args.iou_threshold,
+            resolution_m=args.resolution_m,
+            matching=ObjectMatching(rule=args.rule, iou_threshold=args.iou_threshold),
             allow_resolution_mismatch=args.allow_resolution_mismatch,
             progress=not args.no_progress)
         print(f"{PROG}: {args.bundle} on {record['area']}: {record['pixels']['n_pixels']} "

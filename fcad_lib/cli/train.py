@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,15 +90,59 @@ def budget(profile: str, epochs: int | None = None,
     return out
 
 
-def train_area(area_name: str, out: str | os.PathLike[str], *, factors: Sequence[str] | None,
-               profile: str = "quick", model: str = "fcadensenet", split: str = "blocked",
-               seed: int = 0, epochs: int | None = None, steps_per_epoch: int | None = None,
+@dataclass(frozen=True)
+class TrainSettings:
+    """What ``fcad-train`` trains: which factors, with which budget, model, split and seed.
+
+    Attributes
+    ----------
+    factors : sequence of str, optional
+        Factors or groups (``terrain``, ``RS-DR`` ...); those the area lacks are left out.
+        Default: all the area has.
+    profile : str
+        Profile of ``profiles.yml`` whose training budget is used.
+    model : str
+        ``fcadensenet``, ``fcdensenet``, ``unet`` or ``fcn``.
+    split : str
+        ``blocked`` (spatial blocks) or ``random`` (the paper's).
+    seed : int
+        Seed of the split and the training.
+    epochs, steps_per_epoch : int, optional
+        Override the profile's.
+    """
+
+    factors: Sequence[str] | None = None
+    profile: str = "quick"
+    model: str = "fcadensenet"
+    split: str = "blocked"
+    seed: int = 0
+    epochs: int | None = None
+    steps_per_epoch: int | None = None
+
+
+def train_area(area_name: str, out: str | os.PathLike[str],
+               settings: TrainSettings | None = None, *,
                manifest: str | os.PathLike[str] | None = None,
                resolution_m: float | None = None, overwrite: bool = False,
                verbose: int = 1) -> dict[str, Any]:
     """Train one bundle on an area and copy it to ``out``; the experiment's result.
 
-    Parameters are the command line's (see ``fcad-train --help``).
+    Parameters
+    ----------
+    area_name : str
+        Area of the manifest; it needs an inventory.
+    out : path
+        Bundle folder to write.
+    settings : TrainSettings, optional
+        Factors, budget, model, split and seed (default ``TrainSettings()``).
+    manifest : path, optional
+        Manifest of the area (default ``$FCAD_MANIFEST`` or the repository's).
+    resolution_m : float, optional
+        Pixel size in metres (default: the area's).
+    overwrite : bool
+        Replace a non-empty ``out``.
+    verbose : int
+        Keras progress (0: none).
 
     Returns
     -------
@@ -107,26 +151,27 @@ def train_area(area_name: str, out: str | os.PathLike[str], *, factors: Sequence
         ``threshold`` ...) with ``area``, ``profile``, ``factors_missing`` and ``bundle_dir``
         = ``out``; also written as ``out/result.json``.
     """
+    s = settings or TrainSettings()
     out = check_new_output(out, overwrite, "output folder")
     area = get_area(area_name, manifest)
     if not area.has("inventory"):
         raise FcadDataError(area.manifest_path, f"area {area.name!r} has no inventory to "
                             "train on")
-    kept, missing = area_factors(area, requested_factors(factors))
-    if missing and factors:
+    kept, missing = area_factors(area, requested_factors(s.factors))
+    if missing and s.factors:
         print(f"{PROG}: note: area {area.name!r} lacks {missing}; training on {kept}",
               file=sys.stderr)
-    params = budget(profile, epochs, steps_per_epoch)
+    params = budget(s.profile, s.epochs, s.steps_per_epoch)
     # TensorFlow only now: every mistake above is reported in a second, not after the import
     from fcad_lib.data.study_area import load_study_area
     from fcad_lib.training.experiments import ExperimentSpec, prepare_data, run_experiment
 
     ds = load_study_area(area, resolution_m=resolution_m)
-    spec = ExperimentSpec.from_params(params, model=model, factors=tuple(kept), split=split,
-                                      seed=seed)
+    spec = ExperimentSpec.from_params(params, model=s.model, factors=tuple(kept), split=s.split,
+                                      seed=s.seed)
     data = prepare_data(ds, spec)
     if data.preprocessing.grid is not None:
-        data.preprocessing.grid = replace(data.preprocessing.grid, profile=profile)
+        data.preprocessing.grid = replace(data.preprocessing.grid, profile=s.profile)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".fcad-train-", dir=out) as work:
         result = run_experiment(ds, spec, work, reuse=False, prepared=data, verbose=verbose)
@@ -135,7 +180,7 @@ def train_area(area_name: str, out: str | os.PathLike[str], *, factors: Sequence
             if (bundle / name).exists():
                 shutil.copy2(bundle / name, out / name)
     result = {**result, "bundle_dir": str(out), "area": area.name,
-              "manifest": str(area.manifest_path), "profile": profile, "recipe": params["recipe"],
+              "manifest": str(area.manifest_path), "profile": s.profile, "recipe": params["recipe"],
               "factors_missing": missing}
     (out / "result.json").write_text(dumps(result, indent=2) + "\n")
     return result
@@ -179,12 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        result = train_area(
-            args.area, args.out, factors=args.factors, profile=args.profile, model=args.model,
-            split=args.split, seed=args.seed, epochs=args.epochs,
-            steps_per_epoch=args.steps_per_epoch, manifest=args.manifest,
-            resolution_m=args.resolution_m, overwrite=args.overwrite,
-            verbose=0 if args.no_progress else 1)
+        settings = TrainSettings(
+            factors=args.factors, profile=args.profile, model=args.model, split=args.split,
+            seed=args.seed, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch)
+        result = train_area(args.area, args.out, settings, manifest=args.manifest,
+                            resolution_m=args.resolution_m, overwrite=args.overwrite,
+                            verbose=0 if args.no_progress else 1)
         n = result["n_patches"]
         print(f"{PROG}: {result['spec']['model']} on {result['area']} "
               f"({', '.join(result['spec']['factors'])}), {args.split} split, seed {args.seed}: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -11,7 +12,7 @@ from matplotlib.figure import Figure
 
 from fcad_lib.plots.style import book_style
 
-__all__ = ["draw_correlation_triangle", "plot_correlation_heatmap"]
+__all__ = ["draw_correlation_triangle", "plot_correlation_heatmap", "plot_correlation_heatmaps"]
 
 
 def draw_correlation_triangle(ax: Any, mat: pd.DataFrame, annot_size: float = 12,
@@ -82,4 +83,53 @@ def plot_correlation_heatmap(mat: pd.DataFrame, title: str = "") -> Figure:
     fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
     draw_correlation_triangle(ax, mat, annot_size=12)
     ax.set_title(title)
+    return fig
+
+
+@book_style
+def plot_correlation_heatmaps(mats: Mapping[str, pd.DataFrame], ncols: int | None = None,
+                              decimals: int = 2) -> Figure:
+    """Annotated correlation heatmaps (Figure 8), diverging colours fixed to [-1, 1].
+
+    Each panel shows the lower triangle only (the upper one repeats it, the diagonal is 1), with
+    numbers of about 12 pt, so that they stay legible when the figure is shrunk to the book's
+    column. The panels share one colour bar.
+
+    Parameters
+    ----------
+    mats : mapping of str to pandas.DataFrame
+        Square correlation matrices by name
+        (:func:`fcad_lib.analysis.factor_analysis.correlation_matrices`); the name, capitalised,
+        is the panel title.
+    ncols : int, optional
+        Panels per row. Default: side by side up to 7 factors, else one panel per row (a
+        14-factor triangle needs the page's full width for its numbers).
+    decimals : int
+        Decimals of the numbers in the cells.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    n = max(len(m) for m in mats.values())
+    if ncols is None:
+        ncols = len(mats) if n <= 7 else 1
+    ncols = max(1, min(ncols, len(mats)))
+    nrows = -(-len(mats) // ncols)
+    if ncols == 1:  # cells wider than tall: the triangle fills the page's width
+        width, height = 11.0, 0.45 * (n - 1) + 2.4
+    else:
+        side = max(4.0, 0.7 * (n - 1) + 2.2)  # the triangle plus its tick labels
+        width, height = min(11.0, ncols * side + 1.4), side
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, nrows * height), squeeze=False,
+                             layout="constrained")
+    mesh = None
+    for ax, (name, mat) in zip(axes.flat, mats.items(), strict=False):
+        mesh = draw_correlation_triangle(ax, mat, annot_size=12 if n <= 10 else 11, cbar=False,
+                                         decimals=decimals, square=ncols > 1)
+        ax.set_title(name.capitalize())
+    for ax in list(axes.flat)[len(mats):]:
+        ax.set_axis_off()
+    fig.colorbar(mesh, ax=axes, shrink=0.6 if nrows > 1 else 0.8,
+                 label="correlation coefficient")
     return fig

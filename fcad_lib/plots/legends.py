@@ -106,7 +106,7 @@ def class_names_for_area(study_area: Any) -> dict[str, dict[int, str]]:
             and generator.function.startswith(GENERATOR_MODULE)
             and any(layer.role == "lithology" for layer in study_area.layers)):
         # a generated area's units are named by the generator itself, not by a sidecar file
-        from fcad_lib.data.generator.relief import LITHOLOGY_UNITS
+        from fcad_lib.data.generator import LITHOLOGY_UNITS
 
         out["lithology"] = {code: unit[0] for code, unit in LITHOLOGY_UNITS.items()}
     return out

@@ -17,13 +17,14 @@ with rasterio and never as a whole. One module per job:
   ``dask.distributed`` cluster, merged exactly;
 - :mod:`~fcad_lib.predict.dask_path`: :func:`predict_raster_dask`, threaded Dask tasks;
 - :mod:`~fcad_lib.predict.polygons`: :func:`vectorize` (by windows), :func:`write_polygons`;
-- :mod:`~fcad_lib.predict.cli`: :func:`predict_area` and the ``fcad-predict`` command line.
+- :mod:`~fcad_lib.predict.cli`: :func:`predict_area` (with its :class:`MapOptions`) and the
+  ``fcad-predict`` command line.
 
 See ``book/scaling.md``.
 """
 
 from fcad_lib.bundle import check_compatible
-from fcad_lib.predict.cli import main, predict_area
+from fcad_lib.predict.cli import MapOptions, main, predict_area
 from fcad_lib.predict.dask_path import predict_raster_dask
 from fcad_lib.predict.distributed import predict_raster_distributed
 from fcad_lib.predict.output import GDAL_CACHE_MB, MAP_NODATA, PredictionResult
@@ -40,6 +41,7 @@ from fcad_lib.predict.tiling import (
 __all__ = [
     "GDAL_CACHE_MB",
     "MAP_NODATA",
+    "MapOptions",
     "WINDOW_FLOOR",
     "PredictionResult",
     "TilingPlan",

@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,19 +97,46 @@ def _user_files(area: StudyArea | None, stack: Path) -> tuple[str, ...]:
     return tuple(str(area.layer(r).path) for r in ROLE_FACTORS if area.has(r))
 
 
+@dataclass(frozen=True)
+class MapOptions:
+    """What :func:`predict_area` does besides predicting: the smallest polygon it keeps, and how
+    it treats a stack unlike the model's training data.
+
+    Attributes
+    ----------
+    min_area_m2 : float, optional
+        Smallest polygon kept; default ``min_area_px`` pixels of the stack.
+    min_area_px : float
+        Smallest polygon in pixels when ``min_area_m2`` is not given
+        (:data:`~fcad_lib.predict.polygons.MIN_POLYGON_PX`).
+    strict : bool
+        Stop (``DomainError``) when the stack is outside the training domain; else warn
+        (:class:`DomainWarning`).
+    on_domain : callable, optional
+        Receives the :class:`~fcad_lib.predict.domain.DomainReport` (its ``problems`` are then
+        the caller's to report; without it each is a :class:`DomainWarning`).
+    allow_resolution_mismatch : bool
+        Map a grid more than 1.5x finer or coarser than the model's training grid
+        (:mod:`fcad_lib.predict.resolution`) instead of refusing it; the result's ``grid``
+        records the comparison either way.
+    """
+
+    min_area_m2: float | None = None
+    min_area_px: float = MIN_POLYGON_PX
+    strict: bool = False
+    on_domain: Callable[[DomainReport], None] | None = None
+    allow_resolution_mismatch: bool = False
+
+
 def predict_area(
     bundle_dir: str | os.PathLike,
     area_or_stack: str | os.PathLike,
     out_dir: str | os.PathLike,
     resolution_m: float | None = None,
-    min_area_m2: float | None = None,
     *,
     manifest: str | os.PathLike | None = None,
     overwrite: bool = False,
-    strict: bool = False,
-    min_area_px: float = MIN_POLYGON_PX,
-    on_domain: Callable[[DomainReport], None] | None = None,
-    allow_resolution_mismatch: bool = False,
+    options: MapOptions | None = None,
     **kwargs: Any,
 ) -> PredictionResult:
     """Bundle + study area (manifest name) or factor-stack GeoTIFF -> maps and polygons.
@@ -125,25 +152,13 @@ def predict_area(
         area, ``factors.tif``. Must be empty or absent unless ``overwrite``.
     resolution_m : float, optional
         Grid of an area's stack (default: the manifest's).
-    min_area_m2 : float, optional
-        Smallest polygon kept; default ``min_area_px`` pixels of the stack.
     manifest : path, optional
         Manifest of the area (default ``$FCAD_MANIFEST`` or the repository's).
     overwrite : bool
         Replace the outputs of an earlier run in ``out_dir``.
-    strict : bool
-        Stop (``DomainError``) when the stack is outside the training domain; else warn
-        (:class:`DomainWarning`).
-    min_area_px : float
-        Smallest polygon in pixels when ``min_area_m2`` is not given
-        (:data:`~fcad_lib.predict.polygons.MIN_POLYGON_PX`).
-    on_domain : callable, optional
-        Receives the :class:`~fcad_lib.predict.domain.DomainReport` (its ``problems`` are then
-        the caller's to report; without it each is a :class:`DomainWarning`).
-    allow_resolution_mismatch : bool
-        Map a grid more than 1.5x finer or coarser than the model's training grid
-        (:mod:`fcad_lib.predict.resolution`) instead of refusing it; the result's ``grid``
-        records the comparison either way.
+    options : MapOptions, optional
+        Smallest polygon, strictness about the training domain and grid (default
+        ``MapOptions()``).
     **kwargs
         Passed to :func:`~fcad_lib.predict.predict_raster` (``tile``, ``overlap``,
         ``uncertainty``, ``passes`` ...). With ``uncertainty="tta"`` or ``"mc"`` the
@@ -160,6 +175,7 @@ def predict_area(
     (:mod:`fcad_lib.predict.lock`): a second run on it raises
     :class:`~fcad_lib.errors.OutputLockedError`.
     """
+    opts = options or MapOptions()
     out = check_out_dir(out_dir, overwrite)  # fail fast, before the lock creates the folder
     preprocessing = read_preprocessing(bundle_dir)
     check_method(kwargs.get("uncertainty", "none"), preprocessing.channels)
@@ -168,15 +184,15 @@ def predict_area(
         _check_area_factors(area, preprocessing)
     grid = check_resolution(
         preprocessing, target_resolution_m(area, stack, resolution_m),
-        area.manifest_path if area is not None else stack, allow_resolution_mismatch,
+        area.manifest_path if area is not None else stack, opts.allow_resolution_mismatch,
         hint="--resolution-m" if area is not None else "a stack rebuilt with fcad-stack "
         "--resolution-m")
     source = (stack_key(area, resolution_m) if area is not None
               else f"{stack.resolve()}:{stack.stat().st_size}")
     settings = {k: v for k, v in kwargs.items() if k not in ("progress", "on_strip_done")}
     key = run_key([Path(bundle_dir) / MODEL_FILE, Path(bundle_dir) / PREPROCESSING_FILE],
-                  source, resolution_m=resolution_m, min_area_m2=min_area_m2,
-                  min_area_px=min_area_px, **settings)
+                  source, resolution_m=resolution_m, min_area_m2=opts.min_area_m2,
+                  min_area_px=opts.min_area_px, **settings)
     with output_lock(out):
         check_out_dir(out, overwrite)  # again: a run that ended meanwhile may have filled it
         staging = staging_dir(out, key)
@@ -187,20 +203,20 @@ def predict_area(
                 lambda tif: build_factor_stack(area, tif, resolution_m=resolution_m))
             names.insert(0, stack.name)
         report = check_domain(preprocessing, stack)
-        problems = enforce(report, strict)  # a refusal names the stack it read
+        problems = enforce(report, opts.strict)  # a refusal names the stack it read
         # the staged stack is gone after the run: name the published one and the user's files
         report = replace(report, stack=str(out / stack.name) if area is not None else str(stack),
                          inputs=_user_files(area, stack))
-        if on_domain is not None:
-            on_domain(report)
+        if opts.on_domain is not None:
+            opts.on_domain(report)
         else:
             for problem in problems:
                 warnings.warn(problem, DomainWarning, stacklevel=2)
         model = load_model(bundle_dir)
         result = predict_raster(model, UnseenCodesAsNodata(preprocessing), stack, staging,
                                 **kwargs)
-        gdf = vectorize(result.landslide_map, min_area_m2=min_area_m2,
-                        probability_path=result.probability, min_area_px=min_area_px,
+        gdf = vectorize(result.landslide_map, min_area_m2=opts.min_area_m2,
+                        probability_path=result.probability, min_area_px=opts.min_area_px,
                         uncertainty_path=result.uncertainty)
         write_polygons(gdf, staging / "polygons.gpkg")
         if result.uncertainty is not None:
@@ -274,14 +290,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = one_line
             warnings.simplefilter("always", StaleLockWarning)  # every run says it, not once
+            options = MapOptions(min_area_m2=args.min_area_m2, min_area_px=args.min_area_px,
+                                 strict=args.strict, on_domain=report,
+                                 allow_resolution_mismatch=args.allow_resolution_mismatch)
             result = predict_area(
                 args.model_dir, args.area, args.out_dir, resolution_m=args.resolution_m,
-                min_area_m2=args.min_area_m2, manifest=args.manifest, overwrite=args.overwrite,
-                strict=args.strict, min_area_px=args.min_area_px, on_domain=report,
+                manifest=args.manifest, overwrite=args.overwrite, options=options,
                 tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
                 threshold=args.threshold, window_fn=args.window,
                 progress=not args.no_progress, **_uncertainty_args(args),
-                allow_resolution_mismatch=args.allow_resolution_mismatch,
             )
     except (FcadDataError, OSError, ValueError) as exc:  # OSError: also rasterio's IO errors
         # bad input is the user's to fix: say what is wrong, without a traceback

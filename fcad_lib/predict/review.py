@@ -16,12 +16,17 @@ yes                           yes                           3 potential false al
 Nodata (either band ``NaN``) is :data:`REVIEW_NODATA`. A reviewer looks at classes 2 and 3
 first. :func:`error_auroc` measures whether that is worth it: the AUROC of the uncertainty as a
 score for the pixels the thresholded map gets wrong (0.5 = uncertainty says nothing about
-errors, 1 = every wrong pixel is more uncertain than every right one).
+errors, 1 = every wrong pixel is more uncertain than every right one). That pooled AUROC mixes
+false alarms (high probability) and misses (low probability): when most errors are of one kind
+and the uncertainty grows with the probability, it is high whatever the uncertainty knows.
+:func:`error_auroc_by_side` asks the review map's own two questions instead, on each side of
+the threshold.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -88,16 +93,70 @@ def error_auroc(probability: np.ndarray, uncertainty: np.ndarray, truth: np.ndar
         :func:`sklearn.metrics.roc_auc_score` of (misclassified, uncertainty); ``NaN`` when all
         pixels are right or all are wrong.
     """
-    from sklearn.metrics import roc_auc_score  # scikit-learn only when scoring
+    p, u, t = _labelled(probability, uncertainty, truth)
+    return _auroc((p >= threshold) != (t == 1), u)
 
+
+def _labelled(probability: np.ndarray, uncertainty: np.ndarray, truth: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The flat pixels with both bands finite and a 0/1 truth."""
     p = np.asarray(probability, dtype="float64").ravel()
     u = np.asarray(uncertainty, dtype="float64").ravel()
     t = np.asarray(truth, dtype="float64").ravel()
     keep = np.isfinite(p) & np.isfinite(u) & np.isin(t, (0, 1))
-    wrong = (p[keep] >= threshold) != (t[keep] == 1)
-    if wrong.all() or not wrong.any():
+    return p[keep], u[keep], t[keep]
+
+
+def _auroc(positive: np.ndarray, score: np.ndarray) -> float:
+    """AUROC of ``score`` for ``positive``; ``NaN`` when either class is empty."""
+    from sklearn.metrics import roc_auc_score  # scikit-learn only when scoring
+
+    if positive.all() or not positive.any():
         return float("nan")
-    return float(roc_auc_score(wrong, u[keep]))
+    return float(roc_auc_score(positive, score))
+
+
+@dataclass(frozen=True)
+class ErrorsBySide:
+    """Whether the uncertainty finds the errors on each side of the threshold.
+
+    Attributes
+    ----------
+    false_alarm_auroc : float
+        Among the pixels mapped landslide, AUROC of the uncertainty for the false alarms (does
+        class 3 pick them out of class 1?); ``NaN`` without both kinds.
+    miss_auroc : float
+        Among the pixels mapped non-landslide, AUROC of the uncertainty for the misses (class 2
+        against class 0); ``NaN`` without both kinds.
+    false_alarm_share : float
+        Share of the misclassified pixels that are false alarms (``NaN`` without errors).
+    """
+
+    false_alarm_auroc: float
+    miss_auroc: float
+    false_alarm_share: float
+
+
+def error_auroc_by_side(probability: np.ndarray, uncertainty: np.ndarray, truth: np.ndarray,
+                        threshold: float) -> ErrorsBySide:
+    """AUROC of the uncertainty for the errors, separately above and below the threshold.
+
+    Same pixels as :func:`error_auroc`. Above the threshold the errors are false alarms, below
+    it misses, so within a side the uncertainty competes only with the right pixels mapped
+    the same way: the split the review map makes.
+
+    Returns
+    -------
+    ErrorsBySide
+    """
+    p, u, t = _labelled(probability, uncertainty, truth)
+    above = p >= threshold
+    false_alarm, miss = above & (t == 0), ~above & (t == 1)
+    n_wrong = int(false_alarm.sum() + miss.sum())
+    return ErrorsBySide(
+        false_alarm_auroc=_auroc(false_alarm[above], u[above]),
+        miss_auroc=_auroc(miss[~above], u[~above]),
+        false_alarm_share=float(false_alarm.sum() / n_wrong) if n_wrong else float("nan"))
 
 
 def write_review(probability_path: str | os.PathLike, uncertainty_path: str | os.PathLike,

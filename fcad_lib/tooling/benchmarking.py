@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-BENCHMARK_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+from fcad_lib.tooling.paths import ROOT
+
+BENCHMARK_DIR = ROOT / "benchmarks"
 
 
 def run_benchmark(script: str, *args: str, out_dir: str | Path | None = None) -> pd.DataFrame:

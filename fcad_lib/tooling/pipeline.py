@@ -29,12 +29,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from fcad_lib.tooling import pages
+from fcad_lib.tooling import pages, publish
+from fcad_lib.tooling.paths import ROOT
 from fcad_lib.tooling.profiles import load_profile
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXECUTED_DIR = ROOT / "book" / "executed"
 
@@ -235,8 +235,6 @@ def main(argv: list[str] | None = None) -> int:
 
     published = None
     if not args.book_only:
-        from fcad_lib.tooling import publish
-
         git = publish.git_state()  # the code that runs, before any file is written
         run_dir = ROOT / (args.run_dir or Path("runs") / args.profile)
         sittings = Sittings(run_dir / SITTINGS_FILE)
@@ -256,11 +254,12 @@ def main(argv: list[str] | None = None) -> int:
         log.info("%d notebooks in %.0f s", len(runs), wall)
         if (args.publish or load_profile(args.profile).publishes) and not args.no_publish:
             results = ROOT / "results" / args.profile
-            publish.publish(run_dir, results, args.profile,
-                            started=sittings.started or started, finished=_utc_now(),
-                            wall_seconds=sittings.wall_seconds if sittings.entries else wall,
-                            notebook_seconds=sittings.notebook_seconds or timings,
-                            complete=not args.only, git=git, sittings=sittings.entries or None)
+            record = publish.RunRecord(
+                started=sittings.started or started, finished=_utc_now(),
+                wall_seconds=sittings.wall_seconds if sittings.entries else wall,
+                notebook_seconds=sittings.notebook_seconds or timings, complete=not args.only,
+                sittings=sittings.entries or None)
+            publish.publish(run_dir, results, args.profile, record, git=git)
             log.info("Published to %s", results.relative_to(ROOT))
             published = results
         if not args.only:

@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
-PROFILES_FILE = Path(__file__).resolve().parents[2] / "profiles.yml"
+from fcad_lib.tooling.paths import ROOT
+
+PROFILES_FILE = ROOT / "profiles.yml"
 
 #: Keys of a profile's ``banner`` mapping.
 BANNER_KEYS = ("can_show", "cannot_show")

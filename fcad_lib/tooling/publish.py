@@ -26,7 +26,7 @@ import pandas as pd
 
 from fcad_lib.data.geotiff import atomic_path, atomic_paths
 from fcad_lib.jsonio import dumps
-from fcad_lib.tooling.pipeline import ROOT
+from fcad_lib.tooling.paths import ROOT
 from fcad_lib.tooling.profiles import PROFILES_FILE, Profile, is_publishing, load_profile
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ SCHEMAS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: Copied as they are when the run wrote them.
 EXTRA_FILES = ("comparison_verdicts.csv", "ablation_verdicts.csv", "comparison_calibration.csv",
-               "comparison_calibration_intervals.csv", "balakot_calibration.csv")
+               "comparison_calibration_intervals.csv", "balakot_calibration.csv", "hk_gains.csv")
 HK_LABEL_SETS = ("independent", "insar_augmented")
 HK_FACTORS = ("with_dv", "without_dv", "dv_only")
 PROVENANCE_KEYS = ("git_commit", "git_dirty", "profile", "profile_sha256", "started", "finished",
@@ -125,10 +125,35 @@ def _table(name: str, source: pd.DataFrame) -> pd.DataFrame:
     return frame[list(columns)].reset_index(drop=True)
 
 
-def publish(run_dir: Path, results_dir: Path, profile_name: str, *, started: str, finished: str,
-            wall_seconds: float, notebook_seconds: dict[str, float], complete: bool = True,
-            git: dict[str, Any] | None = None, profiles_file: Path = PROFILES_FILE,
-            sittings: list[dict[str, Any]] | None = None) -> dict:
+@dataclass(frozen=True)
+class RunRecord:
+    """How one run of the notebooks went: the times ``provenance.json`` records.
+
+    Attributes
+    ----------
+    started, finished : str
+        UTC ISO times of the start and end of the notebooks.
+    wall_seconds : float
+        Seconds from start to end.
+    notebook_seconds : dict
+        Wall seconds per executed notebook (by output name).
+    complete : bool
+        False when only some notebooks ran (``--only``).
+    sittings : list of dict, optional
+        The sittings the run took (:class:`fcad_lib.tooling.pipeline.Sittings`); their wall
+        times are summed in ``wall_seconds``. Default: one sitting, this run.
+    """
+
+    started: str
+    finished: str
+    wall_seconds: float
+    notebook_seconds: dict[str, float]
+    complete: bool = True
+    sittings: list[dict[str, Any]] | None = None
+
+
+def publish(run_dir: Path, results_dir: Path, profile_name: str, run: RunRecord, *,
+            git: dict[str, Any] | None = None, profiles_file: Path = PROFILES_FILE) -> dict:
     """Write the published tables and ``provenance.json`` of one run into ``results_dir``.
 
     Parameters
@@ -140,21 +165,13 @@ def publish(run_dir: Path, results_dir: Path, profile_name: str, *, started: str
         source for are removed, so the folder never mixes two runs.
     profile_name : str
         Profile in ``profiles_file``.
-    started, finished : str
-        UTC ISO times of the start and end of the notebooks.
-    wall_seconds : float
-        Seconds from start to end.
-    notebook_seconds : dict
-        Wall seconds per executed notebook (by output name).
-    complete : bool
-        False when only some notebooks ran (``--only``); also False when a table is missing.
+    run : RunRecord
+        Its times and whether every notebook ran; the provenance says ``complete: false`` also
+        when a table is missing.
     git : dict, optional
         :func:`git_state` taken when the run started (default: now).
     profiles_file : Path
         The profiles file.
-    sittings : list of dict, optional
-        The sittings the run took (:class:`fcad_lib.tooling.pipeline.Sittings`); their wall
-        times are summed in ``wall_seconds``.
 
     Returns
     -------
@@ -177,15 +194,16 @@ def publish(run_dir: Path, results_dir: Path, profile_name: str, *, started: str
         **(git or git_state()),
         "profile": profile_name,
         "profile_sha256": profile_hash(load_profile(profile_name, profiles_file)),
-        "started": started, "finished": finished, "wall_seconds": round(wall_seconds, 1),
-        "notebook_seconds": {k: round(v, 1) for k, v in notebook_seconds.items()},
+        "started": run.started, "finished": run.finished,
+        "wall_seconds": round(run.wall_seconds, 1),
+        "notebook_seconds": {k: round(v, 1) for k, v in run.notebook_seconds.items()},
         "cpu_count": os.cpu_count(), "machine": machine_description(),
         "python": platform.python_version(), "keras": _version("keras"),
         "tensorflow": _version("tensorflow", "tensorflow-cpu", "tensorflow-macos"),
-        "complete": bool(complete and all(n in tables for n in required)),
+        "complete": bool(run.complete and all(n in tables for n in required)),
         "files": sorted([*tables, *copies]),
-        "sittings": sittings or [{"started": started, "finished": finished,
-                                  "wall_seconds": round(wall_seconds, 1)}],
+        "sittings": run.sittings or [{"started": run.started, "finished": run.finished,
+                                      "wall_seconds": round(run.wall_seconds, 1)}],
     }
     frames = {**tables, **copies}
     with atomic_paths({n: results_dir / n for n in frames}) as tmp:

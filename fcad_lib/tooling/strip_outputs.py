@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+from fcad_lib.tooling.paths import ROOT
 
 
 def strip_notebook(nb: nbformat.NotebookNode) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -106,18 +105,3 @@ def test_rf_importance_ranks_informative_above_noise():
     assert list(imp.index) == ["signal", "noise"]  # sorted by Gini, descending
     assert imp.loc["signal", "permutation"] > imp.loc["noise", "permutation"] + 0.1
     assert imp["gini"].sum() == pytest.approx(1.0)
-
-
-def test_plots_return_figures():
-    df = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 3)), columns=list("abc"))
-    fig = fa.plot_correlation_heatmaps(fa.correlation_matrices(df, list("abc")))
-    assert len(fig.axes) >= 2
-    imp = pd.DataFrame(
-        {"gini": [0.6, 0.4], "gini_std": [0.1, 0.1], "permutation": [0.2, 0.0],
-         "permutation_std": [0.01, 0.01]},
-        index=["x", "y"],
-    )  # fmt: skip
-    fig2 = fa.plot_importance(imp)
-    assert [t.get_text() for t in fig2.axes[0].get_yticklabels()] == ["y", "x"]
-    plt.close(fig)
-    plt.close(fig2)

@@ -9,7 +9,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
-from fcad_lib.plots import pick_examples, plot_factor_maps  # noqa: E402
+from fcad_lib.analysis.zooms import ZoomPrediction  # noqa: E402
+from fcad_lib.plots import plot_factor_maps, plot_prediction_zooms  # noqa: E402
 
 
 def _stack() -> xr.Dataset:
@@ -23,34 +24,6 @@ def _stack() -> xr.Dataset:
         coords={"y": 1000.0 - 12.5 * np.arange(10), "x": 12.5 * np.arange(10)},
         attrs={"factors": ["slope"], "resolution_m": 12.5, "area": "t", "crs": "EPSG:32647"},
     )
-
-
-def _prepared(labels: list[np.ndarray]) -> SimpleNamespace:
-    y = np.stack(labels)[..., None].astype(np.uint8)
-    n, size = y.shape[0], y.shape[1]
-    patches = SimpleNamespace(
-        X=np.zeros((n, size, size, 1), np.float32), y=y, valid=np.ones_like(y, bool),
-        origins=np.arange(n)[:, None] * np.array([[0, size]]), channels=["elevation"],
-    )
-    return SimpleNamespace(patches=patches, splits={"test": np.arange(n)})
-
-
-def test_pick_examples_prefers_whole_landslides_and_orders_sizes():
-    a = np.zeros((32, 32), np.uint8)
-    a[10:20, 10:20] = 1  # 100 px, inside
-    a[0:3, 0:3] = 1  # 9 px, cut by the patch edge
-    b = np.zeros((32, 32), np.uint8)
-    b[5:7, 5:8] = 1  # 6 px, inside
-    b[20:25, 20:25] = 1  # 25 px, inside
-    examples = {e["name"]: e for e in pick_examples(_prepared([a, b]), margin=2)}
-    assert examples["small"]["size_px"] == 6  # not the 9 px one cut by the edge
-    assert examples["medium"]["size_px"] >= examples["small"]["size_px"]
-    r0, r1, c0, c1 = examples["small"]["bbox"]
-    assert (r0, r1, c0, c1) == (3, 9, 3, 10)
-
-
-def test_pick_examples_without_landslides_is_empty():
-    assert pick_examples(_prepared([np.zeros((16, 16), np.uint8)])) == []
 
 
 def test_factor_maps_one_panel_per_factor_and_the_inventory():
@@ -170,3 +143,22 @@ def test_curve_grid_has_a_panel_per_method_and_a_line_per_run():
     shown = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in shown] == ["U-Net", "FCN"]
     assert [len(ax.get_lines()) for ax in shown] == [2, 2]
+
+
+def test_prediction_zooms_draw_the_probabilities_they_are_given():
+    label = np.zeros((2, 16, 16, 1), np.uint8)
+    label[:, 5:9, 6:10] = 1
+    patches = SimpleNamespace(X=np.zeros((2, 16, 16, 1), np.float32), y=label,
+                              valid=np.ones((2, 16, 16, 1), bool),
+                              origins=np.array([[0, 0], [0, 16]]), channels=["elevation"])
+    examples = [{"name": "medium", "origin": (0, 16), "size_px": 16, "bbox": (3, 11, 4, 12)},
+                {"name": "small", "origin": (0, 0), "size_px": 16, "bbox": (2, 10, 5, 13)}]
+    prob = np.random.default_rng(0).random((2, 16, 16)).astype(np.float32)
+    fig = plot_prediction_zooms(SimpleNamespace(patches=patches), examples,
+                                {"A": ZoomPrediction(prob, 0.5), "B": ZoomPrediction(prob, 0.9)})
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title() == "A"]
+    # one panel per example, each its own probability cropped to the example's box
+    assert len(panels) == 2
+    np.testing.assert_array_equal(panels[0].images[0].get_array(), prob[0, 3:11, 4:12])
+    np.testing.assert_array_equal(panels[1].images[0].get_array(), prob[1, 2:10, 5:13])
+    assert sum(ax.get_title() == "B" for ax in fig.axes if ax.get_visible()) == 2

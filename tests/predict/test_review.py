@@ -9,6 +9,7 @@ from affine import Affine
 from fcad_lib.predict.review import (
     REVIEW_COLOURS,
     error_auroc,
+    error_auroc_by_side,
     review_map,
     uncertainty_cutoff,
     write_review,
@@ -49,6 +50,26 @@ def test_error_auroc_is_the_auroc_of_uncertainty_for_wrong_pixels():
     assert 0.6 < expected < 0.95
     assert abs(error_auroc(prob, unc, truth, 0.5) - expected) < 1e-12
     assert np.isnan(error_auroc(np.full(4, 0.9), np.arange(4.0), np.ones(4), 0.5))
+
+
+def test_error_auroc_by_side_separates_what_pooling_mixes():
+    # uncertainty = the probability itself: the pooled AUROC is high because the errors are
+    # the high-probability false alarms, yet within the landslide side it ranks them last
+    prob = np.array([0.2, 0.3, 0.6, 0.7, 0.8, 0.9, 0.1, 0.15, np.nan])
+    truth = np.array([0, 0, 0, 0, 1, 1, 1, 0, 1])  # the last pixel is nodata
+    unc = prob.copy()
+    wrong = np.array([0, 0, 1, 1, 0, 0, 1, 0], bool)  # threshold 0.5, nodata left out
+    assert abs(error_auroc(prob, unc, truth, 0.5) - _auroc_by_pairs(unc[:8], wrong)) < 1e-12
+    sides = error_auroc_by_side(prob, unc, truth, 0.5)
+    above = prob[:8] >= 0.5
+    # among 0.6, 0.7 (false alarms) and 0.8, 0.9 (right): every false alarm is less uncertain
+    assert sides.false_alarm_auroc == _auroc_by_pairs(unc[:8][above], wrong[above]) == 0.0
+    # below: the miss 0.1 against the right 0.2, 0.3, 0.15
+    assert sides.miss_auroc == _auroc_by_pairs(unc[:8][~above], wrong[~above]) == 0.0
+    assert sides.false_alarm_share == 2 / 3
+    none_below = error_auroc_by_side(np.array([0.9, 0.8]), np.array([0.1, 0.2]),
+                                     np.array([1, 0]), 0.5)
+    assert none_below.false_alarm_auroc == 1.0 and np.isnan(none_below.miss_auroc)
 
 
 def test_write_review_has_classes_and_colour_table(tmp_path):

@@ -52,11 +52,13 @@ def _fake_run(run_dir: Path) -> Path:
     return run_dir
 
 
-def _publish(run_dir: Path, results: Path, **kwargs) -> dict:
-    kwargs = {"complete": True, "git": {"git_commit": "abc123", "git_dirty": False}, **kwargs}
-    return publish.publish(run_dir, results, "default", started="2026-11-25T10:00:00+00:00",
-                           finished="2026-11-25T11:52:00+00:00", wall_seconds=6720.0,
-                           notebook_seconds={"05_model_comparison.ipynb": 3000.0}, **kwargs)
+def _publish(run_dir: Path, results: Path, complete: bool = True) -> dict:
+    record = publish.RunRecord(started="2026-11-25T10:00:00+00:00",
+                               finished="2026-11-25T11:52:00+00:00", wall_seconds=6720.0,
+                               notebook_seconds={"05_model_comparison.ipynb": 3000.0},
+                               complete=complete)
+    return publish.publish(run_dir, results, "default", record,
+                           git={"git_commit": "abc123", "git_dirty": False})
 
 
 def test_published_tables_have_exactly_the_schema(tmp_path):
@@ -149,13 +151,13 @@ def test_pipeline_publishes_default_and_only_runs_as_incomplete(monkeypatch, tmp
     monkeypatch.setattr(pipeline, "execute", lambda run: 2.5)
     monkeypatch.setattr(publish, "publish", lambda *a, **k: calls.append((a, k)))
     pipeline.main(["--profile", "default", "--no-book", "--only", "05"])
-    (run_dir, results, profile), kwargs = calls.pop()
+    (run_dir, results, profile, record), _ = calls.pop()
     assert results == pipeline.ROOT / "results" / "default" and profile == "default"
     assert run_dir == pipeline.ROOT / "runs" / "default"
-    assert kwargs["complete"] is False and kwargs["notebook_seconds"] == {"05_x.ipynb": 2.5}
-    assert kwargs["started"] <= kwargs["finished"] and kwargs["wall_seconds"] >= 0
+    assert record.complete is False and record.notebook_seconds == {"05_x.ipynb": 2.5}
+    assert record.started <= record.finished and record.wall_seconds >= 0
     pipeline.main(["--profile", "default", "--no-book"])
-    assert calls.pop()[1]["complete"] is True
+    assert calls.pop()[0][3].complete is True
     pipeline.main(["--profile", "default", "--no-book", "--no-publish"])
     pipeline.main(["--profile", "quick", "--no-book"])
     assert calls == []
@@ -207,7 +209,9 @@ def test_committed_results_match_the_schema_and_profiles_yml():
 
 
 #: Library code that decides the published numbers. Presentation (plots, pages, notebook
-#: markdown) may change after a published run; these may not.
+#: markdown) may change after a published run; these may not. The generated area's figure
+#: lived in the generator before it moved to fcad_lib/plots/generated_area.py: a diff against
+#: a run made before the move leaves it out.
 RESULT_CODE = ("fcad_lib/training", "fcad_lib/evaluation", "fcad_lib/samples", "fcad_lib/models",
                "fcad_lib/data", ":(exclude)fcad_lib/data/generator/figure.py", "profiles.yml",
                "data_manifest.yml")

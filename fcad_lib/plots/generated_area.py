@@ -1,7 +1,8 @@
 """The figure of ``book/generated_area.md``: the generated area and its confounders.
 
-``python -m fcad_lib.data.generator.figure book/figures/generated_area.png`` draws the
-``generated_quick`` area of the manifest (six panels, under 300 kB).
+``python -m fcad_lib.plots.generated_area book/figures/generated_area.png`` draws the
+``generated_quick`` area of the manifest (six panels, under 300 kB). It lives with the figures,
+not in the generator: the data layer draws nothing.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ import os
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from PIL import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from fcad_lib.data.generator.scene import Scene, generate_scene  # noqa: E402
-from fcad_lib.data.manifest import get_area  # noqa: E402
-from fcad_lib.plots.style import BOOK_RC, add_scale_bar  # noqa: E402
+from fcad_lib.data.generator import Scene, generate_scene
+from fcad_lib.data.manifest import get_area
+from fcad_lib.plots.style import BOOK_RC, add_scale_bar
 
 __all__ = ["confounder_figure"]
 
@@ -148,7 +147,8 @@ def _draw(scene: Scene) -> Figure:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m fcad_lib.data.generator.figure OUT.png [--area NAME]``."""
+    """Command line: ``python -m fcad_lib.plots.generated_area OUT.png [--area NAME]``."""
+    matplotlib.use("Agg")  # a command line draws to a file, whatever the display
     parser = argparse.ArgumentParser(description="Figure of the generated area's confounders.")
     parser.add_argument("out", type=Path)
     parser.add_argument("--area", default="generated_quick")

@@ -12,11 +12,10 @@ overlap of the training sets (a plain t-interval over CV folds is too narrow).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from scipy import stats
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score
@@ -25,17 +24,15 @@ from threadpoolctl import threadpool_limits
 
 from fcad_lib.data.hongkong import CATEGORICAL, CONDITIONING
 from fcad_lib.evaluation.metrics import scores_from_counts
-from fcad_lib.plots.style import add_scale_bar, book_style
 
 __all__ = [
     "FACTOR_SETS",
     "SCORE_COLUMNS",
+    "CrossValidation",
     "circularity_summary",
     "cv_folds",
     "fold_scores",
     "paired_gains",
-    "plot_dv_gains",
-    "plot_sample_map",
     "run_ablation",
     "spatial_blocks",
 ]
@@ -104,13 +101,31 @@ def _classifier(factors: Sequence[str], seed: int, max_iter: int):
     )
 
 
+@dataclass(frozen=True)
+class CrossValidation:
+    """The folds of :func:`run_ablation`: which splits, how many folds, how many repeats.
+
+    Attributes
+    ----------
+    splits : sequence of str
+        ``random`` and / or ``blocked``.
+    n_folds, repeats : int
+        ``repeats`` times ``n_folds``-fold CV (repeat ``r`` uses seed ``seed + r``); every factor
+        set sees the same folds, so their scores are paired.
+    block_m : float
+        Block side of the blocked split, metres.
+    """
+
+    splits: Sequence[str] = ("random", "blocked")
+    n_folds: int = 5
+    repeats: int = 1
+    block_m: float = 2000.0
+
+
 def run_ablation(
     tables: Mapping[str, pd.DataFrame],
     factor_sets: Mapping[str, Sequence[str]] = FACTOR_SETS,
-    splits: Sequence[str] = ("random", "blocked"),
-    n_folds: int = 5,
-    repeats: int = 1,
-    block_m: float = 2000.0,
+    cv: CrossValidation | None = None,
     max_iter: int = 100,
     seed: int = 0,
     held_out: str | None = "insar_added",
@@ -124,13 +139,9 @@ def run_ablation(
         Label set -> samples (:func:`fcad_lib.data.hongkong.read_hongkong_samples`).
     factor_sets : mapping
         Name -> factor columns.
-    splits : sequence of str
-        ``random`` and / or ``blocked``.
-    n_folds, repeats : int
-        ``repeats`` times ``n_folds``-fold CV (repeat ``r`` uses seed ``seed + r``); every factor
-        set sees the same folds, so their scores are paired.
-    block_m : float
-        Block side of the blocked split, metres.
+    cv : CrossValidation, optional
+        Splits, folds, repeats and block size (default ``CrossValidation()``: random and
+        blocked, 5 folds, once, 2 km blocks).
     max_iter : int
         Boosting iterations.
     seed : int
@@ -153,17 +164,18 @@ def run_ablation(
     """
     rows, test_shares = [], []
     with threadpool_limits(n_threads):
-        _run(tables, factor_sets, splits, n_folds, repeats, block_m, max_iter, seed, held_out,
-             rows, test_shares)
+        _run(tables, factor_sets, cv or CrossValidation(), max_iter, seed, held_out, rows,
+             test_shares)
     frame = pd.DataFrame(rows, columns=["label_set", "factors", "split", "fold",
                                         *SCORE_COLUMNS])
     frame.attrs["test_fraction"] = float(np.mean(test_shares))
     return frame
 
 
-def _run(tables, factor_sets, splits, n_folds, repeats, block_m, max_iter, seed, held_out,
-         rows: list, test_shares: list) -> None:
+def _run(tables, factor_sets, cv: CrossValidation, max_iter, seed, held_out, rows: list,
+         test_shares: list) -> None:
     """The loop of :func:`run_ablation`; appends to ``rows`` and ``test_shares``."""
+    splits, n_folds, repeats, block_m = cv.splits, cv.n_folds, cv.repeats, cv.block_m
     for label_set, df in tables.items():
         y = df["label"].to_numpy()
         keep = None if held_out not in df.columns else ~df[held_out].to_numpy(dtype=bool)
@@ -287,91 +299,3 @@ def circularity_summary(frame: pd.DataFrame, gains: pd.DataFrame, fill: pd.Serie
         "its scores are the ones to trust."
     )
     return "\n".join([verdict, "", *lines, "", notes])
-
-
-#: Readable names of the label sets in the figures.
-LABEL_SET_NAMES = {
-    "independent": "independent labels",
-    "insar_augmented": "InSAR-augmented labels",
-    "insar_augmented" + HELD_OUT_SUFFIX: "InSAR-augmented labels,\nscored on independent rows",
-}
-
-
-@book_style
-def plot_sample_map(df: pd.DataFrame) -> Figure:
-    """Where the samples lie and whether their DV is measured, with a km scale bar.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        A table from :func:`fcad_lib.data.hongkong.read_hongkong_samples` (columns ``X``, ``Y``
-        in metres and ``dv_measured``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One map, equal aspect, no coordinate ticks (the scale bar gives the distances); the
-        legend counts the samples of each kind.
-    """
-    fig, ax = plt.subplots(figsize=(9, 6.5), layout="constrained")
-    kinds = ((True, "tab:blue", "DV measured"), (False, "tab:orange", "DV missing (0 or 1e-6)"))
-    # the larger group first, so that the smaller one stays visible on top
-    kinds = sorted(kinds, key=lambda k: -int((df["dv_measured"] == k[0]).sum()))
-    for measured, colour, label in kinds:
-        pts = df[df["dv_measured"] == measured]
-        ax.scatter(pts["X"], pts["Y"], s=4, c=colour, linewidths=0, alpha=0.8,
-                   label=f"{label}: {len(pts):,}", rasterized=True)
-    ax.set_aspect("equal")
-    pad = 0.03 * max(np.ptp(df["X"]), np.ptp(df["Y"]))
-    ax.set_xlim(df["X"].min() - pad, df["X"].max() + pad)
-    ax.set_ylim(df["Y"].min() - pad, df["Y"].max() + pad)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    xlim = ax.get_xlim()
-    add_scale_bar(ax, xlim[1] - xlim[0], units_per_km=1000.0, loc="lower right")
-    ax.legend(loc="upper left", markerscale=3, framealpha=0.9)
-    ax.set_title("Hong Kong samples by DV status")
-    return fig
-
-
-@book_style
-def plot_dv_gains(gains: pd.DataFrame, metric: str = "F1", level: float = 0.95) -> Figure:
-    """Gain from DV per label set and split, with its confidence interval, as horizontal bars.
-
-    Parameters
-    ----------
-    gains : pandas.DataFrame
-        :func:`paired_gains` (index ``label_set``, ``split``; columns ``gain``, ``lo``, ``hi``,
-        ``excludes_zero``).
-    metric : str
-        Name of the score in the axis label.
-    level : float
-        Confidence level of the intervals, for the axis label.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One row per (label set, split), top to bottom in the table's order; a filled marker
-        when the interval excludes zero, an open one when it does not.
-    """
-    n = len(gains)
-    fig, ax = plt.subplots(figsize=(9, 0.9 * n + 1.6), layout="constrained")
-    pos = np.arange(n)[::-1]  # first row on top
-    splits = sorted(set(gains.index.get_level_values("split")))
-    colours = dict(zip(splits, ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=False))
-    for y, ((_, split), row) in zip(pos, gains.iterrows(), strict=True):
-        colour = colours.get(split, "tab:grey")
-        err = [[row["gain"] - row["lo"]], [row["hi"] - row["gain"]]]
-        filled = bool(row.get("excludes_zero", False))
-        ax.errorbar(row["gain"], y, xerr=err, fmt="o", ms=9, capsize=5, lw=1.8, color=colour,
-                    mfc=colour if filled else "white", mew=1.8)
-    labels = [f"{LABEL_SET_NAMES.get(ls, ls)}\n{sp} split" for ls, sp in gains.index]
-    ax.set_yticks(pos, labels)
-    ax.set_ylim(-0.6, n - 0.4)
-    ax.axvline(0, color="0.3", lw=0.9)
-    ax.grid(axis="x", color="0.9")
-    ax.set_axisbelow(True)
-    ax.set_xlabel(f"{metric} gain of DV (with DV - without), {100 * level:g} % interval")
-    ax.set_title("Filled: the interval excludes zero", fontsize=plt.rcParams["font.size"] - 1,
-                 loc="left")
-    return fig

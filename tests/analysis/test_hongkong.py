@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 from sklearn.metrics import average_precision_score, cohen_kappa_score, f1_score
 
-from fcad_lib.analysis.deformation_ablation import (
+from fcad_lib.analysis.hongkong import (
+    CrossValidation,
     circularity_summary,
     cv_folds,
     fold_scores,
@@ -73,7 +74,7 @@ def test_ablation_finds_a_planted_dv_signal_only_where_it_is():
     tables = {"independent": samples(dv_signal=0.0),
               "insar_augmented": samples(seed=1, dv_signal=2.0)}
     tables["insar_augmented"]["insar_added"] = np.arange(600) % 5 == 0
-    frame = run_ablation(tables, splits=("random",), n_folds=5, max_iter=30)
+    frame = run_ablation(tables, cv=CrossValidation(splits=("random",), n_folds=5), max_iter=30)
     assert list(frame.columns) == ["label_set", "factors", "split", "fold", "pre", "rec",
                                    "f1", "kappa", "miou", "ap"]
     assert set(frame["label_set"]) == {"independent", "insar_augmented",
