@@ -85,7 +85,8 @@ def budget_sentence(params: Mapping[str, Any] | None, profile: str, prefix: str 
     return (f"Budget ({profile} profile): at most {steps:,} optimiser steps per network "
             f"({epochs} evaluations of {per_epoch} steps, "
             f"batches of {params.get('batch_size')} patches of {size} × {size} px), "
-            f"`{params.get('model_config')}` networks, recipe `{params.get('recipe')}`, {what}.")
+            f"`{params.get('model_config')}` networks, "
+            + (f"recipe `{params['recipe']}`, " if params.get("recipe") else "") + f"{what}.")
 
 
 def _verdict(verdicts: pd.DataFrame | None, split: str, a: str, b: str) -> pd.Series | None:
@@ -354,10 +355,12 @@ def map_conclusion(training: Mapping[str, Any], held_out: pd.DataFrame | None, a
         :func:`budget_sentence` of the profile.
     """
     from fcad_lib.evaluation.runs import learnt
+    from fcad_lib.models import DISPLAY_NAMES
 
     spec = training["spec"]
     ok = learnt(dict(training))
-    says = [f"The map comes from one {spec['model']} run ({spec['split']} split, seed "
+    name = DISPLAY_NAMES.get(spec["model"], spec["model"])
+    says = [f"The map comes from one {name} run ({spec['split']} split, seed "
             f"{spec['seed']}). {budget}",
             f"That run {'learnt' if ok else 'did not learn'} by the book's rule (test AP "
             f"{training['ap']:.3f} against a prevalence of {training['test_prevalence']:.3f})"
