@@ -24,7 +24,7 @@ from rasterio.windows import Window
 
 from fcad_lib.evaluation.objects import match_objects, object_scores, restrict_to
 from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, learnt, prevalence, run_diagnostics
-from fcad_lib.predict.review import ErrorsBySide, review_summary
+from fcad_lib.predict.review import ErrorsBySide, by_side_sentence, review_summary
 
 __all__ = [
     "BALAKOT_COLUMNS",
@@ -238,10 +238,6 @@ def split_mask(data: Any, split: str, shape: tuple[int, int]) -> np.ndarray:
     return mask
 
 
-#: Within this distance of 0.5 an AUROC of the uncertainty counts as chance in the statement.
-CHANCE_MARGIN = 0.05
-
-
 def review_statement(run: dict[str, Any], label: str, review: np.ndarray, auroc: float,
                      auroc_test: float, passes: int, n_runs: int,
                      by_side: ErrorsBySide | None = None) -> str:
@@ -274,7 +270,7 @@ def review_statement(run: dict[str, Any], label: str, review: np.ndarray, auroc:
         Markdown: the choice, the learnt verdict with the numbers behind it (saying that the
         map says little when the network did not learn), :func:`review_summary` and, with
         ``by_side``, the AUROC within each side of the threshold (said to be chance within
-        :data:`CHANCE_MARGIN` of 0.5).
+        :data:`fcad_lib.predict.review.CHANCE_MARGIN` of 0.5).
     """
     spec = run["spec"]
     choice = (f"The map is of **{label}** ({spec['split']} split, seed {spec['seed']}): of "
@@ -307,25 +303,4 @@ def review_statement(run: dict[str, Any], label: str, review: np.ndarray, auroc:
                    "correct pixels).")
     text = (f"{choice} {verdict}\n\n{review_summary(review, auroc, passes)} That AUROC counts "
             f"every labelled pixel of the area, training tiles included. {auroc_words}")
-    return text if by_side is None else f"{text} {_sides_words(by_side)}"
-
-
-def _sides_words(by_side: ErrorsBySide) -> str:
-    """The within-side AUROCs in words (:func:`review_statement`)."""
-    def score(v: float) -> str:
-        return f"{v:.2f}" if np.isfinite(v) else "not computable"
-
-    sides = [v for v in (by_side.false_alarm_auroc, by_side.miss_auroc) if np.isfinite(v)]
-    text = ("The pooled AUROC mixes two kinds of error"
-            + (f" ({by_side.false_alarm_share:.0%} of the wrong pixels are false alarms, the "
-               "rest misses)" if np.isfinite(by_side.false_alarm_share) else "")
-            + ". Within each side of the threshold, the split the review classes make, the "
-            f"uncertainty singles out the false alarms among the pixels mapped landslide with an "
-            f"AUROC of {score(by_side.false_alarm_auroc)} and the misses among those mapped "
-            f"non-landslide with {score(by_side.miss_auroc)}.")
-    if sides and all(abs(v - 0.5) <= CHANCE_MARGIN for v in sides):
-        text += (f" {'Both are' if len(sides) == 2 else 'That is'} chance (within "
-                 f"{CHANCE_MARGIN:g} of 0.5): here the uncertainty points at errors only through "
-                 "the probability it follows, and a potential miss or false alarm is hardly "
-                 "likelier to be wrong than a certain pixel of its side.")
-    return text
+    return text if by_side is None else f"{text} {by_side_sentence(by_side)}"

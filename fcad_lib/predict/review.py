@@ -214,3 +214,28 @@ def review_summary(review: np.ndarray, auroc: float, passes: int, method: str = 
         score = "The error AUROC could not be computed (no labels, or no errors)."
     return (f"Uncertainty = standard deviation of the probability over {passes} {method} passes. "
             f"Review classes (share of valid pixels): {shares}. {score}")
+
+
+#: Within this distance of 0.5 an AUROC reads as chance.
+CHANCE_MARGIN = 0.05
+
+
+def by_side_sentence(by_side: ErrorsBySide) -> str:
+    """The within-side AUROCs (:func:`error_auroc_by_side`) in words, and when they are chance."""
+    def score(v: float) -> str:
+        return f"{v:.2f}" if np.isfinite(v) else "not computable"
+
+    sides = [v for v in (by_side.false_alarm_auroc, by_side.miss_auroc) if np.isfinite(v)]
+    text = ("The pooled AUROC mixes two kinds of error"
+            + (f" ({by_side.false_alarm_share:.0%} of the wrong pixels are false alarms, the "
+               "rest misses)" if np.isfinite(by_side.false_alarm_share) else "")
+            + ". Within each side of the threshold, the split the review classes make, the "
+            f"uncertainty singles out the false alarms among the pixels mapped landslide with an "
+            f"AUROC of {score(by_side.false_alarm_auroc)} and the misses among those mapped "
+            f"non-landslide with {score(by_side.miss_auroc)}.")
+    if sides and all(abs(v - 0.5) <= CHANCE_MARGIN for v in sides):
+        text += (f" {'Both are' if len(sides) == 2 else 'That is'} chance (within "
+                 f"{CHANCE_MARGIN:g} of 0.5): here the uncertainty points at errors only through "
+                 "the probability it follows, and a potential miss or false alarm is hardly "
+                 "likelier to be wrong than a certain pixel of its side.")
+    return text

@@ -100,3 +100,12 @@ def test_review_summary_states_shares_and_auroc():
            "potential false alarm 14.3%" in text
     assert "AUROC of 0.73 (better than chance" in text
     assert "could not be computed" in review_summary(review, float("nan"), passes=20)
+
+
+def test_by_side_sentence_says_when_both_sides_are_chance():
+    from fcad_lib.predict.review import ErrorsBySide, by_side_sentence
+
+    chance = by_side_sentence(ErrorsBySide(0.47, 0.52, 0.99))
+    assert "99% of the wrong pixels are false alarms" in chance and "Both are chance" in chance
+    useful = by_side_sentence(ErrorsBySide(0.8, float("nan"), 1.0))
+    assert "not computable" in useful and "chance" not in useful
