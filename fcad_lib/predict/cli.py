@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +175,10 @@ def predict_area(
     (:mod:`fcad_lib.predict.lock`): a second run on it raises
     :class:`~fcad_lib.errors.OutputLockedError`.
     """
+    misplaced = sorted(set(kwargs) & {f.name for f in fields(MapOptions)})
+    if misplaced:  # before MapOptions these were keywords of predict_area itself
+        raise TypeError(f"predict_area: pass {', '.join(misplaced)} as "
+                        f"options=MapOptions({misplaced[0]}=...), not as keywords")
     opts = options or MapOptions()
     out = check_out_dir(out_dir, overwrite)  # fail fast, before the lock creates the folder
     preprocessing = read_preprocessing(bundle_dir)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fcad_lib import predict
 from tests.predict.helpers import FakePreprocessing, tiny_model, write_stack
 
@@ -32,3 +34,11 @@ def test_cli_reports_bad_input_without_traceback(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("fcad-predict: error:") and "Traceback" not in err
+
+
+def test_predict_area_names_options_passed_as_keywords(tmp_path):
+    from fcad_lib.predict import predict_area
+
+    with pytest.raises(TypeError, match=r"pass on_domain, strict as options=MapOptions"):
+        predict_area(tmp_path / "bundle", tmp_path / "s.tif", tmp_path / "out", strict=True,
+                     on_domain=print)
