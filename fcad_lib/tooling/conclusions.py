@@ -101,6 +101,27 @@ def _interval(v: pd.Series) -> str:
     return f"ΔF1 {d:+.3f}, 95 % interval {v['low']:+.3f} to {v['high']:+.3f}"
 
 
+def _bottom_line(frame: pd.DataFrame, by: str = "model") -> str:
+    """One plain sentence: can this table rank the networks, and who scores highest."""
+    nets = frame[frame[by].isin(NETWORKS)]
+    if nets.empty or not {"ap", "test_prevalence", "converged"} <= set(nets.columns):
+        return ""
+    share = float(learnt_rows(nets).mean())
+    best = {split: part.groupby(by)["f1"].mean().idxmax()
+            for split, part in frame.groupby("split")}
+    baselines_win = all(m not in NETWORKS for m in best.values())
+    if share >= 0.8:
+        return ("Most network runs learnt, so the verdicts above can rank them." if not
+                baselines_win else "Most network runs learnt, yet a non-learned baseline "
+                "scores highest on every split.")
+    text = (f"In short: only {share:.0%} of the network runs learnt by the rule, so this budget "
+            "allows no ranking of the architectures")
+    if baselines_win:
+        text += (f", and gradient-boosted trees without convolutions score highest "
+                 f"({', '.join(f'{s}: {m}' for s, m in sorted(best.items(), reverse=True))})")
+    return text + "."
+
+
 def comparison_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, budget: str,
                           by: str = "model", baseline: str = "Pixel GBT") -> str:
     """The conclusion of Table 3 (notebook 05, Results at a glance).
@@ -152,6 +173,7 @@ def comparison_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, bu
             if pair is not None and "beats" not in str(pair["verdict"]):
                 open_bits.append(f"{split}: {pair['verdict']}")
     says += [f"{b}." for b in verdict_bits]
+    says.append(_bottom_line(frame, by))
     says.append("What CBAM adds (FCADenseNet against FC-DenseNet) cannot be concluded here: "
                 + "; ".join(open_bits) + "." if open_bits else
                 "A verdict holds only for this area, split and budget; the paper's absolute "
@@ -329,6 +351,7 @@ def overall_conclusion(folder: str | Path, params: Mapping[str, Any], profile: s
                         f"({means.max():.3f})" + (f"; against the pixel GBT: {v['verdict']} "
                                                   f"({_interval(v)})" if v is not None else "")
                         + ".")
+        says.append(_bottom_line(comparison))
     ablation = _read(folder, "ablation_verdicts.csv")
     if ablation is not None:
         rows = ablation[(ablation["A"] == "RS-DR") & (ablation["B"] == "RS")]

@@ -154,3 +154,16 @@ def test_titles_and_the_published_overall_box(tmp_path):
     text = c.folder_box("comparison", tmp_path, {}, "quick", title="Conclusion of this build")
     assert text.startswith(":::{admonition} Conclusion of this build\n")
     assert "No published default-profile results" in c.published_overall(tmp_path / "none")
+
+
+def test_bottom_line_says_when_no_ranking_is_possible():
+    frame = _runs()
+    # 4 of 6 network runs learnt (67 %) and FCADenseNet has the best F1: no ranking possible
+    text = c.comparison_conclusion(frame, None, "Budget.")
+    assert "only 67% of the network runs learnt" in text and "trees" not in text
+    gbt_wins = frame.assign(f1=frame["f1"].where(frame["model"] != "Pixel GBT", 0.9))
+    assert "gradient-boosted trees without convolutions score highest (random: Pixel GBT, " \
+           "blocked: Pixel GBT)" in c.comparison_conclusion(gbt_wins, None, "Budget.")
+    learnt = frame[frame["model"] != "U-Net"]
+    text = c.comparison_conclusion(learnt, None, "B.")
+    assert "Most network runs learnt, so the verdicts" in text
