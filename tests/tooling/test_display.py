@@ -160,3 +160,10 @@ def test_published_summaries_render_in_the_book_style(name):
     table = parse(readable(summary).to_html()).tables[0]
     assert table_problems(table) == []
     assert "Split" in table.head and "F1" in table.head
+
+
+def test_negative_zero_inside_an_interval_written_as_text():
+    from fcad_lib.tooling.display import readable
+
+    frame = pd.DataFrame({"ECE A - B (95 % interval)": ["-0.0001 [-0.0002, -0.0000]"]})
+    assert readable(frame).text.iloc[0, 0] == "-0.0001 [-0.0002, 0.0000]"
