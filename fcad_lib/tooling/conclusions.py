@@ -22,6 +22,9 @@ from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR
 LEARNT_RULE = (f"test AP at least {LEARNT_AP_FACTOR:g}× the landslide prevalence of the test "
                "tiles, not collapsed to all or no landslide, and (networks) converged")
 
+#: Columns a result table needs before the rule can be applied to its rows.
+RULE_COLUMNS = frozenset({"ap", "test_prevalence", "converged"})
+
 #: Rows that are networks, as the result tables name them.
 NETWORKS = ("FCN", "U-Net", "FC-DenseNet", "FCADenseNet")
 
@@ -56,7 +59,7 @@ def learnt_rows(frame: pd.DataFrame) -> pd.Series:
 
 def learnt_sentence(runs: pd.DataFrame, what: str = "network runs") -> str:
     """"k of n runs learnt by the book's rule", or why that cannot be told from the table."""
-    if not {"ap", "test_prevalence", "converged"} <= set(runs.columns):
+    if not RULE_COLUMNS <= set(runs.columns):
         return (f"Whether these {what} learnt cannot be told: the table predates the columns "
                 "of the rule (test prevalence, convergence).")
     ok = learnt_rows(runs)
@@ -104,7 +107,7 @@ def _interval(v: pd.Series) -> str:
 def _bottom_line(frame: pd.DataFrame, by: str = "model") -> str:
     """One plain sentence: can this table rank the networks, and who scores highest."""
     nets = frame[frame[by].isin(NETWORKS)]
-    if nets.empty or not {"ap", "test_prevalence", "converged"} <= set(nets.columns):
+    if nets.empty or not RULE_COLUMNS <= set(nets.columns):
         return ""
     share = float(learnt_rows(nets).mean())
     best = {split: part.groupby(by)["f1"].mean().idxmax()
@@ -123,7 +126,8 @@ def _bottom_line(frame: pd.DataFrame, by: str = "model") -> str:
 
 
 def comparison_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, budget: str,
-                          by: str = "model", baseline: str = "Pixel GBT") -> str:
+                          by: str = "model", baseline: str = "Pixel GBT",
+                          title: str = "Conclusion") -> str:
     """The conclusion of Table 3 (notebook 05, Results at a glance).
 
     Parameters
@@ -138,6 +142,8 @@ def comparison_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, bu
         Column naming the method.
     baseline : str
         The baseline the best network is held against.
+    title : str
+        The box's title.
 
     Returns
     -------
@@ -146,7 +152,7 @@ def comparison_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, bu
     """
     nets = frame[frame[by].isin(NETWORKS)]
     learnt = learnt_sentence(nets)
-    if {"ap", "test_prevalence", "converged"} <= set(nets.columns):
+    if RULE_COLUMNS <= set(nets.columns):
         ok = learnt_rows(nets)
         never = [m for m in NETWORKS if m in set(nets[by]) and not ok[nets[by] == m].any()]
         if never:
@@ -178,10 +184,11 @@ def comparison_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, bu
                 + "; ".join(open_bits) + "." if open_bits else
                 "A verdict holds only for this area, split and budget; the paper's absolute "
                 "numbers come from other data.")
-    return box(says)
+    return box(says, title)
 
 
-def ablation_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, budget: str) -> str:
+def ablation_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, budget: str,
+                        title: str = "Conclusion") -> str:
     """The conclusion of Table 4 (notebook 06): does the deformation rate help FCADenseNet?"""
     runs = frame[frame["group"].isin(["RS", "RS-DR"])]
     says = [f"FCADenseNet was trained without (RS) and with (RS-DR) the deformation rate on "
@@ -197,10 +204,11 @@ def ablation_conclusion(frame: pd.DataFrame, verdicts: pd.DataFrame | None, budg
                 "(by design), so a gain here shows the network can use the rate, not that the "
                 "rate helps on real terrain." if helps else
                 "No gain of the deformation rate can be claimed from these runs.")
-    return box(says)
+    return box(says, title)
 
 
-def balakot_conclusion(frame: pd.DataFrame, budget: str, baseline: str = "Pixel GBT") -> str:
+def balakot_conclusion(frame: pd.DataFrame, budget: str, baseline: str = "Pixel GBT",
+                       title: str = "Conclusion") -> str:
     """The conclusion of notebook 09: the networks on Balakot's real inventory."""
     nets = frame[frame["model"].isin(NETWORKS)]
     bits = []
@@ -222,7 +230,7 @@ def balakot_conclusion(frame: pd.DataFrame, budget: str, baseline: str = "Pixel 
                 f"DEM, geology and land cover; no optical or InSAR layer). {budget}",
                 learnt_sentence(nets), *bits,
                 "Without a deformation layer this page says nothing about InSAR; it tests "
-                "whether the recipe learns real, small landslides from terrain alone."])
+                "whether the recipe learns real, small landslides from terrain alone."], title)
 
 
 #: The label sets of notebook 10, in words.
@@ -232,7 +240,7 @@ LABEL_SETS = {"independent": "labels mapped independently of InSAR",
                   "training on the InSAR-found labels and testing on the independent ones"}
 
 
-def hongkong_conclusion(gains: pd.DataFrame) -> str:
+def hongkong_conclusion(gains: pd.DataFrame, title: str = "Conclusion") -> str:
     """The conclusion of notebook 10: the deformation factor on Hong Kong's real samples.
 
     ``gains`` has one row per label set and split: ``gain`` (F1 with minus without the
@@ -255,7 +263,7 @@ def hongkong_conclusion(gains: pd.DataFrame) -> str:
         says.append(f"The gain with InSAR-found labels is {derived / indep:.0f}× the gain with "
                     "independent ones: much of it is circular, as those labels were found "
                     "with the same signal.")
-    return box(says)
+    return box(says, title)
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:
@@ -264,7 +272,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame | None:
 
 
 def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any] | None,
-               profile: str, title: str | None = None) -> str | None:
+               profile: str, title: str = "Conclusion") -> str | None:
     """The conclusion of one kind of result from the files of a run or published folder.
 
     Parameters
@@ -278,35 +286,49 @@ def folder_box(kind: str, folder: str | Path, params: Mapping[str, Any] | None,
         are no longer known (stale published tables).
     profile : str
         Its name, as the budget sentence names it.
-    title : str, optional
-        The box's title (default "Conclusion").
+    title : str
+        The box's title.
 
     Returns
     -------
     str or None
         A MyST admonition, or None when the folder lacks the table.
     """
-    text = _folder_box(kind, Path(folder), params, profile)
-    if text is not None and title:
-        text = text.replace("{admonition} Conclusion", f"{{admonition}} {title}", 1)
-    return text
-
-
-def _folder_box(kind: str, folder: Path, params: Mapping[str, Any] | None,
-                profile: str) -> str | None:
+    folder = Path(folder)
     if kind == "hongkong":
         gains = _read(folder, "hk_gains.csv")
-        return None if gains is None else hongkong_conclusion(gains)
+        return None if gains is None else hongkong_conclusion(gains, title)
     frame = _read(folder, f"{kind}.csv")
     if frame is None:
         return None
     if kind == "balakot":
-        return balakot_conclusion(frame, budget_sentence(params, profile, "balakot_"))
+        return balakot_conclusion(frame, budget_sentence(params, profile, "balakot_"),
+                                  title=title)
     verdicts = _read(folder, f"{kind}_verdicts.csv")
     budget = budget_sentence(params, profile)
     if kind == "ablation":
-        return ablation_conclusion(frame, verdicts, budget)
-    return comparison_conclusion(frame, verdicts, budget)
+        return ablation_conclusion(frame, verdicts, budget, title)
+    return comparison_conclusion(frame, verdicts, budget, title=title)
+
+
+#: Title of the boxes that conclude on the published ``default`` run.
+PUBLISHED_TITLE = "Conclusion of the published default run"
+
+
+def _published(published_dir: Path | None) -> tuple[Path, Any, Mapping[str, Any] | None]:
+    """The published folder, its status, and its profile's parameters (None when stale)."""
+    from fcad_lib.tooling.profiles import load_profile
+    from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
+
+    folder = Path(published_dir or PUBLISHED_DIR)
+    status = published_status(folder)
+    params = None if status.stale or not status.exists else load_profile("default").parameters
+    return folder, status, params
+
+
+def _with_warning(text: str, status: Any) -> str:
+    """``text`` followed by the published tables' warning when they are stale or superseded."""
+    return text + (f"\n\n:::{{warning}}\n{status.banner}\n:::" if status.stale else "")
 
 
 def published_box(kind: str, published_dir: Path | None = None) -> str:
@@ -315,25 +337,21 @@ def published_box(kind: str, published_dir: Path | None = None) -> str:
     Says so when nothing is published, and carries the published tables' warning when they are
     stale or superseded (their numbers then come from other code or settings).
     """
-    from fcad_lib.tooling.profiles import load_profile
-    from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
-
-    folder = Path(published_dir or PUBLISHED_DIR)
-    status = published_status(folder)
-    params = None if status.stale else load_profile("default").parameters
-    title = "Conclusion of the published default run"
-    text = folder_box(kind, folder, params, "default", title) if status.exists else None
+    folder, status, params = _published(published_dir)
+    text = folder_box(kind, folder, params, "default", PUBLISHED_TITLE) if status.exists else None
     if text is None:
         return box(["No published default-profile results for this page in this checkout "
                     "(`results/default/`); the page's own runs are summarised at its end."],
-                   title)
-    if status.stale:
-        text += f"\n\n:::{{warning}}\n{status.banner}\n:::"
-    return text
+                   PUBLISHED_TITLE)
+    return _with_warning(text, status)
 
 
-def overall_conclusion(folder: str | Path, params: Mapping[str, Any], profile: str) -> str:
-    """Results at a glance: the page's answer to the paper's two questions, in 3-4 sentences."""
+def overall_conclusion(folder: str | Path, params: Mapping[str, Any] | None, profile: str,
+                       title: str | None = None) -> str:
+    """Results at a glance: the page's answer to the paper's two questions, in 3-4 sentences.
+
+    ``title`` defaults to "Conclusion (<profile> profile)".
+    """
     folder = Path(folder)
     says = [budget_sentence(params, profile)]
     comparison, verdicts = _read(folder, "comparison.csv"), _read(folder, "comparison_verdicts.csv")
@@ -357,7 +375,7 @@ def overall_conclusion(folder: str | Path, params: Mapping[str, Any], profile: s
         rows = ablation[(ablation["A"] == "RS-DR") & (ablation["B"] == "RS")]
         says += [f"Deformation rate, {r['split']} split: {r['verdict']} ({_interval(r)})."
                  for _, r in rows.iterrows()]
-    return box(says, f"Conclusion ({profile} profile)")
+    return box(says, title or f"Conclusion ({profile} profile)")
 
 
 def map_conclusion(training: Mapping[str, Any], held_out: pd.DataFrame | None, auroc: float,
@@ -404,15 +422,8 @@ def map_conclusion(training: Mapping[str, Any], held_out: pd.DataFrame | None, a
 
 def published_overall(published_dir: Path | None = None) -> str:
     """Results at a glance: :func:`overall_conclusion` of the published ``default`` run."""
-    from fcad_lib.tooling.profiles import load_profile
-    from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
-
-    folder = Path(published_dir or PUBLISHED_DIR)
-    status = published_status(folder)
+    folder, status, params = _published(published_dir)
     if not status.exists:
         return box(["No published default-profile results in this checkout "
-                    "(`results/default/`)."], "Conclusion of the published default run")
-    text = overall_conclusion(folder, None if status.stale else load_profile("default").parameters,
-                              "default").replace("Conclusion (default profile)",
-                                                 "Conclusion of the published default run", 1)
-    return text + (f"\n\n:::{{warning}}\n{status.banner}\n:::" if status.stale else "")
+                    "(`results/default/`)."], PUBLISHED_TITLE)
+    return _with_warning(overall_conclusion(folder, params, "default", PUBLISHED_TITLE), status)
