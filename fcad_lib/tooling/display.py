@@ -68,8 +68,8 @@ _NUMBER = re.compile(r"-?\d+\.\d+")
 _MEAN_STD = re.compile(r"^\s*-?\d+\.\d+(\s*±\s*-?\d+\.\d+)?\s*$")
 _NAN_STD = re.compile(r"\s*±\s*nan\b", re.IGNORECASE)
 _NAN = re.compile(r"(?<![\w.])-?(nan|inf)(?![\w.])", re.IGNORECASE)
-_NEGATIVE_ZERO = re.compile(r"^-(0\.?0*)$")
-_NEGATIVE_ZERO_IN_TEXT = re.compile(r"(?<![\w.])-(0(\.0+)?)(?![\d.])")
+# a zero with a sign, alone or inside text ("-0.0001 [-0.0002, -0.0000]"): zero has none
+_NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(0(\.0+)?)(?![\d.])")
 _BREAK = "_\u200b"  # an underscore followed by a zero-width space: the browser may wrap there
 
 # The table's own frame scrolls sideways; its first column stays in view while it does.
@@ -153,8 +153,7 @@ def _format_text(value: str, digits: int) -> str:
         text = _NUMBER.sub(lambda m: m.group() if len(m.group().split(".")[1]) <= digits
                            else format_number(float(m.group()), digits), text)
     text = _NAN.sub(NOT_AVAILABLE, text)
-    # an interval written as text ("-0.0001 [-0.0002, -0.0000]"): zero has no sign
-    text = _NEGATIVE_ZERO_IN_TEXT.sub(r"\1", text)
+    text = _NEGATIVE_ZERO.sub(r"\1", text)
     if text in _VALUE_WORDS:
         text = LABELS[text]
     return text.replace("_", _BREAK) if _BREAK not in text else text
