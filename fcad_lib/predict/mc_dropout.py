@@ -32,11 +32,12 @@ def _mix(x: Any) -> Any:
 
 
 class PassDropout(keras.layers.Layer):
-    """Dropout that always drops, with one seed per batch row (:meth:`set_row_seeds`).
+    """Dropout that always drops, with one seed per batch row.
 
-    Stands in for a model's ``keras.layers.Dropout`` during Monte Carlo passes: the mask of a
-    row depends on its seed, this layer's index and the position only, not on the other rows of
-    the batch, so a tile gets the same masks whichever batch or engine it runs in.
+    Stands in for a model's ``keras.layers.Dropout`` during Monte Carlo passes (seeded by
+    :func:`set_row_seeds`): the mask of a row depends on its seed, this layer's index and the
+    position only, not on the other rows of the batch, so a tile gets the same masks whichever
+    batch or engine it runs in.
     """
 
     def __init__(self, rate: float, noise_shape: Any = None, index: int = 0, **kwargs: Any):
@@ -44,14 +45,6 @@ class PassDropout(keras.layers.Layer):
         self.rate, self.noise_shape, self.index = float(rate), noise_shape, index
         self.seeds = self.add_weight(shape=(MAX_ROWS,), dtype="int32", trainable=False,
                                      initializer="zeros", name="row_seeds")
-
-    def set_row_seeds(self, seeds: list[int]) -> None:
-        """Seed the rows of the next batch (32-bit values; rows past ``len(seeds)`` get 0)."""
-        if len(seeds) > MAX_ROWS:
-            raise ValueError(f"at most {MAX_ROWS} rows per Monte Carlo batch, got {len(seeds)}")
-        row = np.zeros(MAX_ROWS, "uint32")
-        row[: len(seeds)] = np.asarray(seeds, "uint64") & 0xFFFFFFFF
-        self.seeds.assign(row.view("int32"))
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
@@ -70,6 +63,16 @@ class PassDropout(keras.layers.Layer):
         uniform = keras.ops.cast(keras.ops.bitwise_and(bits, 0x7FFFFF), "float32") / 2.0**23
         keep = keras.ops.cast(uniform >= self.rate, inputs.dtype)
         return inputs * keep / (1.0 - self.rate)
+
+
+def set_row_seeds(layers: list[PassDropout], seeds: list[int]) -> None:
+    """Seed the rows of the next batch in every layer (32-bit seeds; later rows get 0)."""
+    if len(seeds) > MAX_ROWS:
+        raise ValueError(f"at most {MAX_ROWS} rows per Monte Carlo batch, got {len(seeds)}")
+    row = np.zeros(MAX_ROWS, "uint32")
+    row[: len(seeds)] = np.asarray(seeds, "uint64") & 0xFFFFFFFF
+    for layer in layers:
+        layer.seeds.assign(row.view("int32"))
 
 
 def mc_model(model: keras.Model) -> tuple[keras.Model, list[PassDropout]]:

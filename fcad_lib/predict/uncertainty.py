@@ -121,16 +121,17 @@ def make_forward(model: Any, method: str, passes: int, seed: int) -> Forward:
                     for i in range(passes)]
             return pass_stats(np.stack(outs))
         return run
-    from fcad_lib.predict.mc_dropout import mc_model  # Keras only when mc is asked for
+    from fcad_lib.predict.mc_dropout import (  # Keras only when mc is asked for
+        mc_model,
+        set_row_seeds,
+    )
 
     clone, layers = mc_model(model)
 
     def run_mc(batch: np.ndarray, origins: Sequence[tuple[int, int]]) -> np.ndarray:
         outs = []
         for i in range(passes):
-            seeds = [pass_seed(seed, o, i) for o in origins]
-            for layer in layers:
-                layer.set_row_seeds(seeds)
+            set_row_seeds(layers, [pass_seed(seed, o, i) for o in origins])
             outs.append(np.asarray(clone.predict_on_batch(batch), dtype="float64")[..., 0])
         return pass_stats(np.stack(outs))
     return run_mc
