@@ -25,6 +25,7 @@ from rasterio.windows import Window
 from fcad_lib.evaluation.objects import match_objects, object_scores, restrict_to
 from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, learnt, prevalence, run_diagnostics
 from fcad_lib.predict.review import ErrorsBySide, by_side_sentence, review_summary
+from fcad_lib.samples.prepared import PreparedData
 
 __all__ = [
     "BALAKOT_COLUMNS",
@@ -55,7 +56,7 @@ def balakot_frame(results: Sequence[dict[str, Any]], labels: Sequence[str]) -> p
     return pd.DataFrame(rows, columns=list(BALAKOT_COLUMNS))
 
 
-def probability_mosaic(result: dict[str, Any], data: Any, shape: tuple[int, int],
+def probability_mosaic(result: dict[str, Any], data: PreparedData, shape: tuple[int, int],
                        split: str = "test", batch_size: int = 8) -> np.ndarray:
     """A trained network's probability on one split's patches, placed on the stack grid.
 
@@ -214,7 +215,7 @@ def best_by_validation(results: Sequence[dict[str, Any]], split: str | None = No
     return max(candidates, key=_val_ap)  # max keeps the first of equals
 
 
-def split_mask(data: Any, split: str, shape: tuple[int, int]) -> np.ndarray:
+def split_mask(data: PreparedData, split: str, shape: tuple[int, int]) -> np.ndarray:
     """Pixels covered by one split's patches, on the stack grid.
 
     Parameters

@@ -16,16 +16,17 @@ import numpy as np
 
 from fcad_lib.bundle import load_bundle
 from fcad_lib.evaluation.inference import predict_patches
+from fcad_lib.samples.prepared import PreparedData
 
 __all__ = ["ZoomPrediction", "patch_at", "pick_examples", "predict_zooms"]
 
 
-def pick_examples(data: Any, split: str = "test", margin: int = 6) -> list[dict[str, Any]]:
+def pick_examples(data: PreparedData, split: str = "test", margin: int = 6) -> list[dict[str, Any]]:
     """Choose a medium and a small mapped landslide in one split's patches (Figures 10-11).
 
     Parameters
     ----------
-    data : fcad_lib.training.experiments.PreparedData
+    data : fcad_lib.samples.prepared.PreparedData
         Patches and splits.
     split : str
         Which split's patches to search.
@@ -97,7 +98,7 @@ class ZoomPrediction:
 
 
 def predict_zooms(
-    data: Any,
+    data: PreparedData,
     examples: Sequence[dict[str, Any]],
     results: Mapping[str, dict[str, Any]],
     prepared_by_name: Mapping[str, Any] | None = None,
@@ -106,7 +107,7 @@ def predict_zooms(
 
     Parameters
     ----------
-    data : fcad_lib.training.experiments.PreparedData
+    data : fcad_lib.samples.prepared.PreparedData
         Patches the examples were picked from.
     examples : sequence of dict
         From :func:`pick_examples`.

@@ -16,7 +16,7 @@ A network earns its place only by beating what a simpler method does on the same
   smoothed neighbourhoods alone give.
 
 :func:`run_baseline` scores either on the **test patches of a prepared split**
-(:class:`fcad_lib.training.experiments.PreparedData`) with :mod:`fcad_lib.evaluation.metrics`
+(:class:`fcad_lib.samples.prepared.PreparedData`) with :mod:`fcad_lib.evaluation.metrics`
 and returns a dict shaped like :func:`fcad_lib.training.experiments.run_experiment`'s result,
 plus per-tile counts for :mod:`fcad_lib.evaluation.stats` and the average precision ``ap``.
 Raw (not z-scored) factor values are used: a threshold in mm/yr can be read.
@@ -38,11 +38,13 @@ from fcad_lib.evaluation.calibration import tile_calibration
 from fcad_lib.evaluation.metrics import ThresholdSweep, scores_from_counts
 from fcad_lib.evaluation.stats import tile_counts
 from fcad_lib.jsonio import dumps
+from fcad_lib.samples.prepared import PreparedData
 
 __all__ = [
     "BASELINE_DISPLAY_NAMES",
     "BASELINE_NAMES",
     "ThresholdRule",
+    "baseline_slug",
     "fit_pixel_gbt",
     "context_pixels",
     "fit_threshold_rule",
@@ -153,7 +155,7 @@ def fit_threshold_rule(x: np.ndarray, positive: np.ndarray, channels: Sequence[s
     return best
 
 
-def pixels(data: Any, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pixels(data: PreparedData, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw channel values, labels and tile index of the valid pixels of one split.
 
     Returns
@@ -168,7 +170,7 @@ def pixels(data: Any, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, sub.y[..., 0][keep] > 0, tile
 
 
-def context_pixels(data: Any, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def context_pixels(data: PreparedData, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """As :func:`pixels`, with the context features of the z-scored patches as ``x``."""
     from fcad_lib.evaluation.context import context_features
 
@@ -206,7 +208,7 @@ def _scores(positive: np.ndarray, predicted: np.ndarray) -> tuple[dict, dict]:
     return scores_from_counts(tp, fp, fn, tn), {"tp": tp, "fp": fp, "fn": fn, "tn": tn}
 
 
-def _per_tile(data: Any, split: str, predicted_valid: np.ndarray) -> np.ndarray:
+def _per_tile(data: PreparedData, split: str, predicted_valid: np.ndarray) -> np.ndarray:
     sub = data.patches.subset(data.splits[split])
     keep = sub.valid[..., 0]
     pred = np.zeros(keep.shape, dtype=bool)
@@ -221,7 +223,31 @@ def _spec_dict(spec: Any, name: str, extra: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = None,
+def _spec_and_slug(name: str, spec: Any, n_pixels: int) -> tuple[dict[str, Any], str]:
+    if name not in BASELINE_NAMES:
+        raise ValueError(f"unknown baseline {name!r}; choose one of {BASELINE_NAMES}")
+    extra = {"n_pixels": n_pixels} if name != "threshold_rule" else {}
+    spec_d = _spec_dict(spec, name, extra)
+    digest = hashlib.sha1(json.dumps(spec_d, sort_keys=True).encode()).hexdigest()[:8]
+    return spec_d, f"{name}_{spec_d['split']}_seed{spec_d['seed']}_{digest}"
+
+
+def baseline_slug(name: str, spec: Any, n_pixels: int = 20000) -> str:
+    """Folder name of a baseline's cached result under ``run_dir/experiments/``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`BASELINE_NAMES`.
+    spec : ExperimentSpec or dict
+        The networks' spec whose data the baseline is fitted on.
+    n_pixels : int
+        Training pixels of the gradient boosting (ignored by the threshold rule).
+    """
+    return _spec_and_slug(name, spec, n_pixels)[1]
+
+
+def run_baseline(name: str, data: PreparedData, spec: Any, run_dir: str | Path | None = None,
                  n_pixels: int = 20000, reuse: bool = True) -> dict[str, Any]:
     """Fit one baseline on a prepared split and score it on the test patches.
 
@@ -247,12 +273,7 @@ def run_baseline(name: str, data: Any, spec: Any, run_dir: str | Path | None = N
         ``test``, ``test_at_0.5``, counts, ``test_tile_counts``, ``ap``, ``rule`` (threshold
         rule only), ``best_epoch`` = ``None``.
     """
-    if name not in BASELINE_NAMES:
-        raise ValueError(f"unknown baseline {name!r}; choose one of {BASELINE_NAMES}")
-    extra = {"n_pixels": n_pixels} if name != "threshold_rule" else {}
-    spec_d = _spec_dict(spec, name, extra)
-    digest = hashlib.sha1(json.dumps(spec_d, sort_keys=True).encode()).hexdigest()[:8]
-    slug = f"{name}_{spec_d['split']}_seed{spec_d['seed']}_{digest}"
+    spec_d, slug = _spec_and_slug(name, spec, n_pixels)
     path = Path(run_dir) / "experiments" / slug / "result.json" if run_dir else None
     if reuse and path is not None and path.exists():
         return json.loads(path.read_text())

@@ -125,7 +125,7 @@ def compare_recall_by_type(
     results
         Column name -> experiment result (``bundle_dir`` and ``threshold`` are used).
     prepared
-        Column name -> :class:`fcad_lib.training.experiments.PreparedData` with that model's
+        Column name -> :class:`fcad_lib.samples.prepared.PreparedData` with that model's
         channels.
     codes, categories
         From :func:`type_raster`.

@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fcad_lib.bundle import MODEL_FILE
 from fcad_lib.evaluation.metrics import scores_from_counts
 from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, _unconverged, learnt, prevalence
+from fcad_lib.samples.prepared import PreparedData
 
 __all__ = [
     "Bootstrap",
@@ -146,12 +148,12 @@ def model_tile_scores(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray
             "prob": pr, "positive": yt, "tile": np.concatenate(tiles)}
 
 
-def attach_tile_scores(result: dict[str, Any], data: Any, batch_size: int = 8
+def attach_tile_scores(result: dict[str, Any], data: PreparedData, batch_size: int = 8
                        ) -> dict[str, Any]:
     """Add ``test_tile_counts`` (at the result's threshold) and ``ap`` to a network's result.
 
     A result that has them already is returned unchanged. The model is read from
-    ``result["bundle_dir"]/model.keras``; ``data`` is the :class:`PreparedData` it was trained
+    ``result["bundle_dir"]`` (its model file); ``data`` is the :class:`PreparedData` it was trained
     on (same split and seed, so the same test tiles as the baselines).
     """
     if "test_tile_counts" in result and "ap" in result:
@@ -160,7 +162,7 @@ def attach_tile_scores(result: dict[str, Any], data: Any, batch_size: int = 8
 
     import fcad_lib.models  # noqa: F401  (registers the custom layers)
 
-    model = keras.saving.load_model(Path(result["bundle_dir"]) / "model.keras", compile=False)
+    model = keras.saving.load_model(Path(result["bundle_dir"]) / MODEL_FILE, compile=False)
     threshold = float(result["threshold"])
     scored = model_tile_scores(model, data.arrays["test"], (threshold,), batch_size)
     tiles = scored["tile_counts"][threshold]

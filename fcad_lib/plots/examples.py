@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from fcad_lib.analysis.zooms import ZoomPrediction, patch_at
 from fcad_lib.plots.style import add_colorbar, add_scale_bar, book_style, robust_limits
+from fcad_lib.samples.prepared import PreparedData
 
 
 def _composite(patches: Any, i: int) -> tuple[np.ndarray, str]:
@@ -29,7 +30,7 @@ def _composite(patches: Any, i: int) -> tuple[np.ndarray, str]:
 
 @book_style
 def plot_prediction_zooms(
-    data: Any,
+    data: PreparedData,
     examples: Sequence[dict[str, Any]],
     predictions: Mapping[str, ZoomPrediction],
     pixel_m: float | None = None,
@@ -41,7 +42,7 @@ def plot_prediction_zooms(
 
     Parameters
     ----------
-    data : fcad_lib.training.experiments.PreparedData
+    data : fcad_lib.samples.prepared.PreparedData
         Patches that give the images.
     examples : sequence of dict
         From :func:`fcad_lib.analysis.zooms.pick_examples`.

@@ -7,9 +7,11 @@ One module per step:
 * :mod:`~fcad_lib.samples.patches`: windows of the stack, channel encoding, validity mask;
 * :mod:`~fcad_lib.samples.splits`: random and spatially blocked splits, oversampling;
 * :mod:`~fcad_lib.samples.normalize`: the z-score fitted on the training patches;
-* :mod:`~fcad_lib.samples.dataset`: dihedral augmentation and ``tf.data``.
+* :mod:`~fcad_lib.samples.dataset`: dihedral augmentation and ``tf.data``;
+* :mod:`~fcad_lib.samples.preprocessing`: what a saved model needs to encode new rasters;
+* :mod:`~fcad_lib.samples.prepared`: the samples of one experiment, split three ways.
 
-The saved form of the preprocessing is :class:`fcad_lib.bundle.Preprocessing`.
+A model bundle (:mod:`fcad_lib.bundle`) saves the :class:`Preprocessing`.
 """
 
 from fcad_lib.samples.crops import CropSampler, window_sums
@@ -34,6 +36,8 @@ from fcad_lib.samples.patches import (
     patch_origins,
     valid_of,
 )
+from fcad_lib.samples.prepared import PreparedData
+from fcad_lib.samples.preprocessing import Preprocessing, TrainingGrid
 from fcad_lib.samples.splits import (
     block_ids,
     content_strata,
@@ -53,6 +57,9 @@ __all__ = [
     "LithologyEncoding",
     "Normalizer",
     "Patches",
+    "PreparedData",
+    "Preprocessing",
+    "TrainingGrid",
     "augment",
     "augmentation_allowed",
     "block_ids",

@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +26,15 @@ import numpy as np
 import xarray as xr
 
 from fcad_lib import samples
-from fcad_lib.bundle import Preprocessing, TrainingGrid, save_bundle
+from fcad_lib.bundle import save_bundle
 from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.evaluation import calibration, stats
 from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
 from fcad_lib.jsonio import dumps
 from fcad_lib.models import build_model
 from fcad_lib.paper_tables import PAPER_TABLE3, PAPER_TABLE4
+from fcad_lib.samples.prepared import PreparedData
+from fcad_lib.samples.preprocessing import Preprocessing, TrainingGrid
 from fcad_lib.training import train
 from fcad_lib.training.recipe import recipe_fields
 from fcad_lib.training.report import results_frame, split_footprint, summary_table
@@ -162,22 +164,6 @@ class ExperimentSpec:
         digest = hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:8]
         tag = f"{self.tag}_" if self.tag else ""
         return f"{self.model}_{tag}{self.split}_seed{self.seed}_{digest}"
-
-
-@dataclass
-class PreparedData:
-    """Patches of one stack split three ways, with the normaliser fitted on training only.
-
-    ``stack`` (the whole stack as channels, shared by every split of the same factors) is what
-    foreground-centred crops are cut from; ``None`` when the spec trains on the grid.
-    """
-
-    patches: samples.Patches
-    splits: dict[str, np.ndarray]
-    preprocessing: Preprocessing
-    arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
-    normalizer: samples.Normalizer | None = None
-    stack: samples.EncodedStack | None = None
 
 
 #: Encoded whole stacks, by (stack object, channels): the six splits of a notebook share one.

@@ -8,11 +8,12 @@ from typing import Any
 import pandas as pd
 
 from fcad_lib.evaluation.runs import run_diagnostics
+from fcad_lib.samples.prepared import PreparedData
 
 __all__ = ["results_frame", "split_footprint", "summary_table"]
 
 
-def split_footprint(data: Any, split: str, transform: Any) -> Any:
+def split_footprint(data: PreparedData, split: str, transform: Any) -> Any:
     """The ground covered by one split's patches, as one shapely geometry in the stack's CRS.
 
     Parameters
