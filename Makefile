@@ -31,16 +31,16 @@ $(VENV)/.installed-$(BACKEND): pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed-$(BACKEND)
 
 book: install
-	$(BIN)/python -m fcad_lib.tooling.pipeline --profile $(PROFILE)
+	$(BIN)/python -m fcad_book.pipeline --profile $(PROFILE)
 
 notebooks: install
-	$(BIN)/python -m fcad_lib.tooling.pipeline --profile $(PROFILE) --no-book
+	$(BIN)/python -m fcad_book.pipeline --profile $(PROFILE) --no-book
 
 lint: install
 	$(BIN)/ruff check .
 
 test: install lint
-	$(BIN)/python -m fcad_lib.tooling.pipeline --profile quick
+	$(BIN)/python -m fcad_book.pipeline --profile quick
 	FCAD_REQUIRE_EXECUTED=1 $(BIN)/python -m pytest -q -m "slow or not slow"
 
 lab: install

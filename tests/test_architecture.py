@@ -2,10 +2,11 @@
 
 Imports are read from the source with ``ast`` (every ``import`` statement, those inside functions
 too: a lazy import is a dependency all the same), so nothing is imported and the test is quick.
-It holds: no import cycle between modules or between layers, no import from a higher layer, the
-generator entered through its package, figures that never load or run a model, analyses that
-draw nothing, and no public function with more than eight parameters. Break a rule and the
-assertion names the import or the function.
+It holds: the science library ``fcad_lib`` never imports the book's tooling ``fcad_book`` (which
+sits on top, outside it), no import cycle between modules or between layers, no import from a
+higher layer, the generator entered through its package, figures that never load or run a
+model, analyses that draw nothing, and no public function with more than eight parameters.
+Break a rule and the assertion names the import or the function.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import ast
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import fcad_book
 import fcad_lib
 
 PACKAGE_DIR = Path(fcad_lib.__file__).parent
+#: The book's tooling: a package of its own beside ``fcad_lib``, one layer above all of it.
+BOOK = "fcad_book"
+BOOK_DIR = Path(fcad_book.__file__).parent
 
 #: Layers from the bottom up, as in book/architecture.md: a module imports only from its own
 #: layer or from a layer below. A unit is a top-level module or a subpackage of ``fcad_lib``.
@@ -31,8 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("predict",),
     ("analysis",),  # numbers and tables of notebooks 01, 02, 05, 06, 09, 10; no figures
     ("plots",),  # draws arrays and frames; never loads or runs a model
-    ("tooling",),  # the book: papermill runner, publishing, pages, profiles
-    ("cli",),  # fcad-stack / fcad-train / fcad-evaluate: reads profiles.yml (tooling)
+    ("cli",),  # fcad-stack / fcad-train / fcad-evaluate (its own reader of profiles.yml)
 )
 
 #: The generated area is entered through ``fcad_lib.data.generator`` (its ``__init__``
@@ -55,7 +59,7 @@ DRAWING = ("matplotlib", "fcad_lib.plots")
 #: Most parameters a public function may take (named ones; ``*args`` / ``**kwargs`` aside).
 MAX_PARAMETERS = 8
 #: Public functions over the limit today, with their count. Both live in result code: a new
-#: signature there would make results/default/ stale (tests/tooling/test_publish.py), so they
+#: signature there would make results/default/ stale (tests/fcad_book/test_publish.py), so they
 #: wait for the next published run.
 OVER_THE_LIMIT: dict[str, int] = {
     "fcad_lib.data.geotiff.tiled_profile": 11,  # one keyword per GDAL creation option
@@ -63,18 +67,20 @@ OVER_THE_LIMIT: dict[str, int] = {
 }
 
 
-def module_files() -> dict[str, Path]:
-    """Dotted module name -> source file, for every module of the package."""
+def module_files(*package_dirs: Path) -> dict[str, Path]:
+    """Dotted module name -> source file, for every module of the packages."""
     out = {}
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        out[".".join(parts)] = path
+    for package_dir in package_dirs:
+        for path in sorted(package_dir.rglob("*.py")):
+            parts = list(path.relative_to(package_dir.parent).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            out[".".join(parts)] = path
     return out
 
 
-MODULES = module_files()
+MODULES = module_files(PACKAGE_DIR, BOOK_DIR)
+LIBRARY = {m: p for m, p in MODULES.items() if m.split(".")[0] == "fcad_lib"}
 
 
 def _resolve(dotted: str) -> str | None:
@@ -87,7 +93,7 @@ def _resolve(dotted: str) -> str | None:
 
 
 def imports_of(module: str, modules: Mapping[str, Path] = MODULES) -> set[str]:
-    """The ``fcad_lib`` modules that ``module`` imports anywhere in its source."""
+    """The ``fcad_lib`` and ``fcad_book`` modules that ``module`` imports anywhere in its source."""
     path = modules[module]
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found = set()
@@ -105,21 +111,29 @@ def imports_of(module: str, modules: Mapping[str, Path] = MODULES) -> set[str]:
                 found.add(sub if sub in modules else _resolve(base))
     found.discard(None)
     found.discard(module)
-    return {m for m in found if m.startswith("fcad_lib")}
+    return {m for m in found if m.split(".")[0] in ("fcad_lib", BOOK)}
 
 
 GRAPH: dict[str, set[str]] = {m: imports_of(m) for m in MODULES}
 
 
-def raw_imports(module: str) -> set[str]:
-    """Every absolute module name ``module`` imports, inside the package or not."""
+def raw_imports(module: str, modules: Mapping[str, Path] = MODULES) -> set[str]:
+    """Every absolute module name ``module`` imports, inside the package or not.
+
+    A string given to a call (``importlib.import_module("x.y")``, ``__import__``) that names a
+    module counts too.
+    """
     found = set()
-    for node in ast.walk(ast.parse(MODULES[module].read_text())):
+    for node in ast.walk(ast.parse(modules[module].read_text())):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Call):
+            found.update(arg.value for arg in node.args
+                         if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                         and arg.value.replace(".", "").replace("_", "").isalnum())
     return found
 
 
@@ -128,11 +142,20 @@ def _reaches(names: set[str], prefixes: tuple[str, ...]) -> list[str]:
 
 
 def unit_of(module: str) -> str:
-    """``fcad_lib.data.grid`` -> ``data``; ``fcad_lib.bundle`` -> ``bundle``."""
+    """``fcad_lib.data.grid`` -> ``data``; ``fcad_lib.bundle`` -> ``bundle``; every module of
+    the book's tooling -> ``fcad_book``."""
+    if module.split(".")[0] == BOOK:
+        return BOOK
     return module.split(".")[1] if "." in module else ""
 
 
 LAYER_OF = {unit: k for k, units in enumerate(LAYERS) for unit in units}
+LAYER_OF[BOOK] = len(LAYERS)  # on top of the whole library
+
+
+def book_imports(module: str, modules: Mapping[str, Path] = MODULES) -> list[str]:
+    """What ``module`` imports of the book's tooling, lazily or by name, if anything."""
+    return _reaches(raw_imports(module, modules), (BOOK,))
 
 
 def cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
@@ -181,8 +204,30 @@ def test_the_graph_sees_lazy_and_relative_imports(tmp_path):
 
 
 def test_every_unit_has_a_layer():
-    units = {unit_of(m) for m in MODULES} - {""}
-    assert units == set(LAYER_OF), "place a new module or subpackage in LAYERS (and the book)"
+    units = {unit_of(m) for m in LIBRARY} - {""}
+    assert units == set(LAYER_OF) - {BOOK}, (
+        "place a new module or subpackage in LAYERS (and the book)")
+    assert all(unit_of(m) == BOOK for m in MODULES if m not in LIBRARY)
+
+
+def test_the_book_walker_sees_every_way_in(tmp_path):
+    """An import of the book's tooling is found however it is written."""
+    ways = ["import fcad_book\n", "from fcad_book.profiles import load_profile\n",
+            "def f():\n    from fcad_book import publish\n",
+            "import importlib\nm = importlib.import_module('fcad_book.paths')\n"]
+    for n, code in enumerate(ways):
+        (tmp_path / f"m{n}.py").write_text(code)
+    modules = {**MODULES, **{f"fcad_lib.m{n}": tmp_path / f"m{n}.py" for n in range(len(ways))}}
+    assert all(book_imports(f"fcad_lib.m{n}", modules) for n in range(len(ways)))
+    (tmp_path / "clean.py").write_text('"""Not fcad_book."""\nimport fcad_lib.data\n')
+    clean = {**MODULES, "fcad_lib.clean": tmp_path / "clean.py"}
+    assert book_imports("fcad_lib.clean", clean) == []
+
+
+def test_the_library_never_imports_the_book():
+    """``fcad_lib`` runs from a wheel, with no checkout: the book's tooling is not its to use."""
+    found = [f"{m} -> {', '.join(f)}" for m in LIBRARY if (f := book_imports(m))]
+    assert not found, "fcad_lib imports the book's tooling (fcad_book): " + "; ".join(found)
 
 
 def test_cycle_finder_finds_a_cycle():

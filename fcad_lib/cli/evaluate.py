@@ -153,8 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="score this fcad-predict output folder of the bundle instead of "
                         "mapping the area again")
     parser.add_argument("--out", type=Path, default=None, help="write the scores as JSON here")
-    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST or "
-                        "the repository's data_manifest.yml)")
+    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST, else "
+                        "data_manifest.yml in the working directory or a parent)")
     parser.add_argument("--resolution-m", type=float, default=None,
                         help="pixel size of the map (default: the area's resolution_m)")
     parser.add_argument("--rule", default="iou", choices=["iou", "centroid"],

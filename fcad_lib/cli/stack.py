@@ -34,7 +34,8 @@ def write_area_stack(area_name: str, out: str | os.PathLike[str],
     out : path
         The GeoTIFF to write (atomically: a killed run leaves no half file).
     manifest : path, optional
-        Default ``$FCAD_MANIFEST`` or the repository's ``data_manifest.yml``.
+        Default ``$FCAD_MANIFEST``, else ``data_manifest.yml`` in the working directory or
+        one of its parents.
     resolution_m : float, optional
         Pixel size (default: the area's ``resolution_m``).
     overwrite : bool
@@ -59,8 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("area", help="area name in the manifest")
     parser.add_argument("out", type=Path, help="output GeoTIFF")
-    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST or "
-                        "the repository's data_manifest.yml)")
+    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST, else "
+                        "data_manifest.yml in the working directory or a parent)")
     parser.add_argument("--resolution-m", type=float, default=None,
                         help="pixel size in metres (default: the area's resolution_m)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT")

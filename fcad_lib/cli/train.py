@@ -1,7 +1,8 @@
 """``fcad-train AREA OUT``: train a model bundle on a registered area with the book's recipe.
 
 The training budget (patch size, batch size, epochs, steps per epoch, learning rate, model
-size) is a profile's of ``profiles.yml`` (``--profile quick`` by default), with ``--epochs``
+size) is a profile's of ``profiles.yml`` (``--profile quick`` by default; the file is
+``--profiles PATH``, default ``profiles.yml`` in the working directory), with ``--epochs``
 and ``--steps-per-epoch`` to override it; the recipe is the profile's ``recipe`` or
 ``rare-foreground`` (:mod:`fcad_lib.training.recipe`). The model trains on the requested
 factors the area has (an area with a DEM alone gives the four terrain factors), on one split
@@ -18,15 +19,17 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fcad_lib.bundle import CONFIG_FILE, HISTORY_FILE, MODEL_FILE, PREPROCESSING_FILE
 from fcad_lib.cli.common import check_new_output, run_command
-from fcad_lib.data.manifest import StudyArea, get_area
-from fcad_lib.errors import FcadDataError
+from fcad_lib.data.manifest import StudyArea, get_area, yaml_problem
+from fcad_lib.errors import FcadDataError, MissingFileError
 from fcad_lib.factors import FACTOR_GROUPS, FACTOR_ORDER, ROLE_FACTORS
 from fcad_lib.jsonio import dumps
 
@@ -34,6 +37,8 @@ PROG = "fcad-train"
 #: Profile parameters that set the training budget (the rest of a profile is the notebooks').
 BUDGET_KEYS = ("patch_size", "stride", "batch_size", "epochs", "steps_per_epoch",
                "learning_rate", "model_config", "recipe")
+#: The profiles file read when none is given: ``profiles.yml`` in the working directory.
+PROFILES_FILE = Path("profiles.yml")
 #: Recipe of a profile that names none: the book's (``book/training_recipe.md``).
 DEFAULT_RECIPE = "rare-foreground"
 #: Scores printed, in the paper's column order, and the average precision.
@@ -72,15 +77,49 @@ def area_factors(area: StudyArea, wanted: Sequence[str]) -> tuple[list[str], lis
     return kept, missing
 
 
-def budget(profile: str, epochs: int | None = None,
-           steps_per_epoch: int | None = None) -> dict[str, Any]:
-    """The profile's training budget and recipe, with the command line's overrides."""
-    from fcad_lib.tooling.profiles import PROFILES_FILE, load_profile
+def profile_parameters(profile: str, path: str | os.PathLike[str] = PROFILES_FILE
+                       ) -> dict[str, Any]:
+    """The ``parameters`` of one profile of a profiles file (the book's ``profiles.yml``).
 
+    The library does not import the book's tooling: this reads only what ``fcad-train`` needs,
+    the profile's papermill parameters.
+
+    Parameters
+    ----------
+    profile : str
+        Profile name (``quick``, ``default``, ``paper``, ...).
+    path : str or PathLike
+        The profiles file; default ``profiles.yml`` in the working directory.
+
+    Raises
+    ------
+    MissingFileError
+        The file does not exist.
+    FcadDataError
+        Bad YAML, or no such profile (the message lists the known ones).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(path.resolve(), "profiles file does not exist; pass --profiles "
+                               "PATH or run where profiles.yml is")
     try:
-        params = load_profile(profile).parameters
-    except KeyError as exc:  # says which profiles exist
-        raise FcadDataError(PROFILES_FILE, str(exc.args[0])) from None
+        profiles = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise FcadDataError(path, yaml_problem(exc)) from None
+    if not isinstance(profiles, Mapping):
+        raise FcadDataError(path, "expected a mapping of profile names")
+    if profile not in profiles:
+        raise FcadDataError(path, f"no profile {profile!r}; known: {sorted(profiles)}")
+    params = (profiles[profile] or {}).get("parameters") or {}
+    if not isinstance(params, Mapping):
+        raise FcadDataError(path, f"profile {profile!r}: parameters must be a mapping")
+    return dict(params)
+
+
+def budget(profile: str, epochs: int | None = None, steps_per_epoch: int | None = None,
+           profiles: str | os.PathLike[str] = PROFILES_FILE) -> dict[str, Any]:
+    """The profile's training budget and recipe, with the command line's overrides."""
+    params = profile_parameters(profile, profiles)
     out = {k: params[k] for k in BUDGET_KEYS if k in params}
     out.setdefault("recipe", DEFAULT_RECIPE)
     if epochs is not None:
@@ -109,6 +148,8 @@ class TrainSettings:
         Seed of the split and the training.
     epochs, steps_per_epoch : int, optional
         Override the profile's.
+    profiles : path
+        The profiles file (default ``profiles.yml`` in the working directory).
     """
 
     factors: Sequence[str] | None = None
@@ -118,6 +159,7 @@ class TrainSettings:
     seed: int = 0
     epochs: int | None = None
     steps_per_epoch: int | None = None
+    profiles: str | os.PathLike[str] = PROFILES_FILE
 
 
 def train_area(area_name: str, out: str | os.PathLike[str],
@@ -136,7 +178,8 @@ def train_area(area_name: str, out: str | os.PathLike[str],
     settings : TrainSettings, optional
         Factors, budget, model, split and seed (default ``TrainSettings()``).
     manifest : path, optional
-        Manifest of the area (default ``$FCAD_MANIFEST`` or the repository's).
+        Manifest of the area (default ``$FCAD_MANIFEST``, else ``data_manifest.yml`` in the
+        working directory or one of its parents).
     resolution_m : float, optional
         Pixel size in metres (default: the area's).
     overwrite : bool
@@ -161,7 +204,7 @@ def train_area(area_name: str, out: str | os.PathLike[str],
     if missing and s.factors:
         print(f"{PROG}: note: area {area.name!r} lacks {missing}; training on {kept}",
               file=sys.stderr)
-    params = budget(s.profile, s.epochs, s.steps_per_epoch)
+    params = budget(s.profile, s.epochs, s.steps_per_epoch, s.profiles)
     # TensorFlow only now: every mistake above is reported in a second, not after the import
     from fcad_lib.data.study_area import load_study_area
     from fcad_lib.training.experiments import ExperimentSpec, prepare_data, run_experiment
@@ -207,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "the area lacks are left out (default: all the area has)")
     parser.add_argument("--profile", default="quick",
                         help="training budget of profiles.yml: quick, default or paper")
+    parser.add_argument("--profiles", type=Path, default=PROFILES_FILE,
+                        help="the profiles file (default: profiles.yml in the working directory)")
     parser.add_argument("--model", default="fcadensenet",
                         choices=["fcadensenet", "fcdensenet", "unet", "fcn"])
     parser.add_argument("--split", default="blocked", choices=["blocked", "random"],
@@ -215,8 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="override the profile's")
     parser.add_argument("--steps-per-epoch", type=int, default=None,
                         help="override the profile's")
-    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST or "
-                        "the repository's data_manifest.yml)")
+    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST, else "
+                        "data_manifest.yml in the working directory or a parent)")
     parser.add_argument("--resolution-m", type=float, default=None,
                         help="pixel size in metres (default: the area's resolution_m)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
@@ -226,7 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body() -> int:
         settings = TrainSettings(
             factors=args.factors, profile=args.profile, model=args.model, split=args.split,
-            seed=args.seed, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch)
+            seed=args.seed, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+            profiles=args.profiles)
         result = train_area(args.area, args.out, settings, manifest=args.manifest,
                             resolution_m=args.resolution_m, overwrite=args.overwrite,
                             verbose=0 if args.no_progress else 1)

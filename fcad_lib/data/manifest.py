@@ -2,7 +2,9 @@
 
 The manifest is the single truth of what a study area is (see ``book/architecture.md``). Paths
 are relative to the manifest file's directory; a path starting with ``{shared}/`` resolves to
-``$FCAD_SHARED_DATA`` or else ``<repo root>/../shared/data``.
+``$FCAD_SHARED_DATA`` or else ``<the manifest's folder>/../shared/data``. The library knows no
+checkout: the manifest is the one passed in, else ``$FCAD_MANIFEST``, else the first
+``data_manifest.yml`` in the working directory or one of its parents (:func:`find_manifest`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "get_area",
     "load_manifest",
     "read_checksum_file",
+    "find_manifest",
     "resolve_path",
     "sha256_file",
     "shared_data_dir",
@@ -46,8 +49,8 @@ __all__ = [
     "verify_layer",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MANIFEST = REPO_ROOT / "data_manifest.yml"
+#: The file name :func:`find_manifest` looks for in the working directory and its parents.
+MANIFEST_NAME = "data_manifest.yml"
 
 #: "GDAL": any other raster GDAL reads (.img, .asc ...); "OGR": any other vector file.
 RASTER_FORMATS = ("GTiff", "MintPy-HDF5", "GDAL")
@@ -160,17 +163,63 @@ class Manifest:
         return list(self.areas)
 
 
-def shared_data_dir() -> Path:
-    """Directory that ``{shared}/`` stands for: ``$FCAD_SHARED_DATA`` or ``../shared/data``."""
+def find_manifest(start: str | os.PathLike[str] | None = None) -> Path:
+    """The manifest to read when none is passed in.
+
+    Parameters
+    ----------
+    start : str or PathLike, optional
+        Folder where the search begins; default the current working directory.
+
+    Returns
+    -------
+    Path
+        ``$FCAD_MANIFEST`` when set, else the first ``data_manifest.yml`` found in ``start`` or
+        one of its parents.
+
+    Raises
+    ------
+    MissingFileError
+        Neither is there.
+    """
+    env = os.environ.get("FCAD_MANIFEST")
+    if env:
+        return Path(env)
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MANIFEST_NAME).is_file():
+            return folder / MANIFEST_NAME
+    raise MissingFileError(
+        here, f"no data manifest: pass its path (manifest= or --manifest), set $FCAD_MANIFEST, "
+        f"or run in a folder that holds {MANIFEST_NAME} (or below one)")
+
+
+def shared_data_dir(manifest: str | os.PathLike[str] | None = None) -> Path:
+    """Directory that ``{shared}/`` stands for.
+
+    Parameters
+    ----------
+    manifest : str or PathLike, optional
+        The manifest file whose ``{shared}/`` paths are meant; default :func:`find_manifest`.
+
+    Returns
+    -------
+    Path
+        ``$FCAD_SHARED_DATA`` when set, else ``<the manifest's folder>/../shared/data``.
+    """
     env = os.environ.get("FCAD_SHARED_DATA")
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+    if env:
+        return Path(env)
+    manifest = Path(manifest) if manifest is not None else find_manifest()
+    return manifest.resolve().parent.parent / "shared" / "data"
 
 
 def resolve_path(raw: str, base_dir: Path) -> Path:
-    """Resolve a manifest path: ``{shared}/...`` or relative to ``base_dir``."""
+    """Resolve a manifest path: ``{shared}/...``, or relative to ``base_dir`` (the manifest's
+    folder)."""
     prefix = "{shared}/"
     if raw.startswith(prefix):
-        return (shared_data_dir() / raw[len(prefix):]).resolve()
+        return (shared_data_dir(Path(base_dir) / MANIFEST_NAME) / raw[len(prefix):]).resolve()
     path = Path(raw)
     return path if path.is_absolute() else (base_dir / path).resolve()
 
@@ -271,7 +320,8 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     Parameters
     ----------
     path : str or PathLike, optional
-        The YAML file. Default: ``$FCAD_MANIFEST`` or ``data_manifest.yml`` at the repo root.
+        The YAML file. Default: :func:`find_manifest` (``$FCAD_MANIFEST``, else the first
+        ``data_manifest.yml`` in the working directory or one of its parents).
 
     Returns
     -------
@@ -281,12 +331,12 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     Raises
     ------
     MissingFileError
-        The manifest file does not exist.
+        The manifest file does not exist, or none was given or found.
     ManifestError
         Bad YAML or bad schema.
     """
     if path is None:
-        path = os.environ.get("FCAD_MANIFEST") or DEFAULT_MANIFEST
+        path = find_manifest()
     path = Path(path).resolve()
     if not path.is_file():
         raise MissingFileError(path, "manifest file does not exist")

@@ -281,7 +281,8 @@ def build_factor_stack(
     path : str or os.PathLike
         Output GeoTIFF; written under a temporary name and moved into place when complete.
     manifest : Manifest or path, optional
-        Default: ``$FCAD_MANIFEST`` or the repository's ``data_manifest.yml``.
+        Default: ``$FCAD_MANIFEST``, else ``data_manifest.yml`` in the working directory or
+        one of its parents.
     resolution_m : float, optional
         Target pixel size in metres (default: the area's ``resolution_m``).
     verify : bool

@@ -110,7 +110,8 @@ def load_study_area(
     name_or_area : str or StudyArea
         An area name in ``manifest`` or an already parsed area.
     manifest : Manifest or path, optional
-        Default: ``$FCAD_MANIFEST`` or the repository's ``data_manifest.yml``.
+        Default: ``$FCAD_MANIFEST``, else ``data_manifest.yml`` in the working directory or
+        one of its parents.
     resolution_m : float, optional
         Target pixel size in metres (default: the area's ``resolution_m``).
     verify : bool

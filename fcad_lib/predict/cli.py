@@ -153,7 +153,8 @@ def predict_area(
     resolution_m : float, optional
         Grid of an area's stack (default: the manifest's).
     manifest : path, optional
-        Manifest of the area (default ``$FCAD_MANIFEST`` or the repository's).
+        Manifest of the area (default ``$FCAD_MANIFEST``, else ``data_manifest.yml`` in the
+        working directory or one of its parents).
     overwrite : bool
         Replace the outputs of an earlier run in ``out_dir``.
     options : MapOptions, optional
@@ -249,8 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("model_dir", help="model bundle (model.keras + preprocessing.json)")
     parser.add_argument("area", help="manifest area name, or path to a factor-stack GeoTIFF")
     parser.add_argument("out_dir", help="output folder (must be empty, see --overwrite)")
-    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST or "
-                        "the repository's data_manifest.yml)")
+    parser.add_argument("--manifest", help="manifest of the area (default: $FCAD_MANIFEST, else "
+                        "data_manifest.yml in the working directory or a parent)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the outputs of an earlier run in OUT_DIR")
     parser.add_argument("--strict", action="store_true",

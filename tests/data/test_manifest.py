@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -12,14 +13,18 @@ import yaml
 from fcad_lib.data.generated import ensure_generated
 from fcad_lib.data.manifest import (
     CHECKSUM_FILE,
-    DEFAULT_MANIFEST,
+    find_manifest,
     get_area,
     load_manifest,
     sha256_file,
+    shared_data_dir,
     verify_area,
     verify_layer,
 )
 from fcad_lib.errors import ChecksumError, ManifestError, MissingFileError
+
+# the tests may know the checkout (the library may not): they run from its root
+REPO_MANIFEST = Path(__file__).resolve().parents[2] / "data_manifest.yml"
 
 
 def _one_layer_manifest(tmp_path: Path, layer: dict, **area: object) -> Path:
@@ -35,7 +40,7 @@ def _layer(path: str, sha: str | None, **extra: object) -> dict:
 
 def test_repo_manifest_declares_four_areas() -> None:
     manifest = load_manifest()
-    assert manifest.path == DEFAULT_MANIFEST
+    assert manifest.path == REPO_MANIFEST
     assert manifest.names == ["generated", "generated_quick", "balakot", "cadia_insar"]
     gen = manifest["generated"]
     assert gen.crs == "EPSG:32647" and gen.resolution_m == 12.5
@@ -70,6 +75,40 @@ def test_relative_paths_and_env_manifest(monkeypatch: pytest.MonkeyPatch, tmp_pa
     area = get_area("a")
     assert area.layer("dem").path == tmp_path / "sub" / "dem.tif"
     assert area.manifest_path == path
+
+
+def test_manifest_found_from_cwd_not_from_the_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # a copy of the checkout's manifest far from the package: everything follows the copy
+    home = tmp_path / "project"
+    (home / "notebooks").mkdir(parents=True)
+    shutil.copy(REPO_MANIFEST, home / "data_manifest.yml")
+    monkeypatch.delenv("FCAD_MANIFEST", raising=False)
+    monkeypatch.delenv("FCAD_SHARED_DATA", raising=False)
+    monkeypatch.chdir(home / "notebooks")  # as a notebook opened in Jupyter runs
+    manifest = load_manifest()
+    assert manifest.path == home / "data_manifest.yml"
+    assert find_manifest() == home / "data_manifest.yml"
+    generated = manifest["generated"].layer("dem").path
+    assert generated == home / "data" / "generated" / "generated" / "dem.tif"
+    assert shared_data_dir() == tmp_path / "shared" / "data"
+    dem = manifest["balakot"].layer("dem").path
+    assert dem == tmp_path / "shared" / "data" / "balakot" / "AW3D30.tif"
+    monkeypatch.chdir(home)  # as papermill, the tests and the command lines run
+    assert load_manifest().path == home / "data_manifest.yml"
+
+
+def test_no_manifest_names_the_three_ways(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("FCAD_MANIFEST", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(MissingFileError, match="no data manifest") as info:
+        load_manifest()
+    for way in ("manifest=", "--manifest", "$FCAD_MANIFEST", "data_manifest.yml"):
+        assert way in str(info.value)
+    assert str(tmp_path.resolve()) in str(info.value)
 
 
 def test_real_checksums_match(shared_data: Path, sha256_of) -> None:

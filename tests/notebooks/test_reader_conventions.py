@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from fcad_lib.tooling import pipeline
+from fcad_book import pipeline
 from tests.reader_html import page_problems, template_variable
 
 NOTEBOOKS = sorted(pipeline.NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))

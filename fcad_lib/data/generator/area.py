@@ -31,7 +31,8 @@ def generated_area(
     template : str
         A generated area of the manifest whose layers and parameters are the starting point.
     manifest : Manifest or path, optional
-        Default: the repository's ``data_manifest.yml``.
+        Default: :func:`fcad_lib.data.manifest.find_manifest` (``$FCAD_MANIFEST``, else
+        ``data_manifest.yml`` in the working directory or one of its parents).
     **params
         Generator keyword arguments replacing the template's (e.g. ``size_px=256``,
         ``confounders={"dormant_fraction": 0.0}``).

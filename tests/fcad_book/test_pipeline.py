@@ -6,7 +6,7 @@ import os
 import nbformat
 import pytest
 
-from fcad_lib.tooling import pipeline
+from fcad_book import pipeline
 
 
 def test_quick_plan_passes_only_declared_parameters():
@@ -43,7 +43,7 @@ def test_every_notebook_has_a_parameters_cell_and_a_toc_entry():
 
 executed = pytest.mark.skipif(
     os.environ.get("FCAD_REQUIRE_EXECUTED") != "1",
-    reason="checks what `python -m fcad_lib.tooling.pipeline` wrote; "
+    reason="checks what `python -m fcad_book.pipeline` wrote; "
            "make test sets FCAD_REQUIRE_EXECUTED",
 )
 
@@ -79,7 +79,7 @@ def test_quick_run_wrote_its_results():
 
 
 def test_a_run_spanning_two_sittings_sums_them(tmp_path) -> None:
-    from fcad_lib.tooling.pipeline import Sittings
+    from fcad_book.pipeline import Sittings
 
     first = Sittings(tmp_path / "sittings.json")
     first.record("2026-01-01T10:00:00+00:00", "2026-01-01T11:00:00+00:00", 3600.0,

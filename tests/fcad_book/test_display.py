@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fcad_lib.tooling.display import (
+from fcad_book.display import (
     BookTable,
     book_tables,
     format_number,
@@ -15,7 +15,7 @@ from fcad_lib.tooling.display import (
     key_value_table,
     readable,
 )
-from fcad_lib.tooling.pipeline import ROOT
+from fcad_book.pipeline import ROOT
 from tests.reader_html import parse, table_problems
 
 
@@ -125,7 +125,7 @@ def test_every_published_table_renders_in_the_book_style(path):
     frame = pd.read_csv(path)
     if frame.columns[0].startswith("Unnamed"):  # written with its index
         frame = pd.read_csv(path, index_col=0)
-    from fcad_lib.tooling.glance import REAL_DATA_HINTS, real_data_table
+    from fcad_book.glance import REAL_DATA_HINTS, real_data_table
 
     shown = [frame]
     if any(h in path.name.lower() for h in REAL_DATA_HINTS):  # as notebook 11 shows it
@@ -152,7 +152,7 @@ def test_book_tables_elide_nothing():
 @pytest.mark.parametrize("name", ["comparison.csv", "ablation.csv", "balakot.csv",
                                   "hongkong.csv"])
 def test_published_summaries_render_in_the_book_style(name):
-    from fcad_lib.tooling.publish import published_summary
+    from fcad_book.publish import published_summary
 
     _, summary = published_summary(name)
     if summary is None:
@@ -163,7 +163,7 @@ def test_published_summaries_render_in_the_book_style(name):
 
 
 def test_negative_zero_inside_an_interval_written_as_text():
-    from fcad_lib.tooling.display import readable
+    from fcad_book.display import readable
 
     frame = pd.DataFrame({"ECE A - B (95 % interval)": ["-0.0001 [-0.0002, -0.0000]"]})
     assert readable(frame).text.iloc[0, 0] == "-0.0001 [-0.0002, 0.0000]"

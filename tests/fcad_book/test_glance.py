@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from fcad_lib.tooling import glance
+from fcad_book import glance
 from fcad_lib.training.experiments import PAPER_TABLE3
 
 
@@ -69,8 +69,8 @@ def test_published_markdown_warns_when_the_profile_changed(tmp_path):
 
     import yaml
 
-    from fcad_lib.tooling.profiles import PROFILES_FILE, load_profile
-    from fcad_lib.tooling.publish import NO_RESULTS, profile_hash
+    from fcad_book.profiles import PROFILES_FILE, load_profile
+    from fcad_book.publish import NO_RESULTS, profile_hash
 
     assert glance.published_markdown("quick", tmp_path / "nope") == NO_RESULTS
     prov = {"profile": "default", "profile_sha256": profile_hash(load_profile("default")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fcad_lib.tooling.profiles import PROFILES_FILE, Profile, load_profile
+from fcad_book.profiles import PROFILES_FILE, Profile, load_profile
 
 
 def _budget(p: dict[str, Any]) -> str:

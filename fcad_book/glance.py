@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from fcad_lib.tooling.profiles import PROFILES_FILE, is_publishing
-from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
+from fcad_book.profiles import PROFILES_FILE, is_publishing
+from fcad_book.publish import PUBLISHED_DIR, published_status
 
 #: File name -> (what it holds, the column that names a row, the paper's table key).
 TABLES = {

@@ -1,17 +1,17 @@
 """Execute the book's notebooks with papermill for one profile, then build the Jupyter Book.
 
-``python -m fcad_lib.tooling.pipeline --profile quick`` is what ``make book`` runs. Each notebook in
+``python -m fcad_book.pipeline --profile quick`` is what ``make book`` runs. Each notebook in
 ``notebooks/`` receives the profile's parameters that it declares in its ``parameters`` cell
 (papermill's notebook inspection tells which), plus ``profile`` and ``run_dir``. Executed copies
 are written to ``book/executed/``, where ``_toc.yml`` points, and prepared for readers
-(:mod:`fcad_lib.tooling.pages`: parameter cells hidden, a title per area for extra runs, a
+(:mod:`fcad_book.pages`: parameter cells hidden, a title per area for extra runs, a
 "What's next" section); the book itself is built with Jupyter Book 1.x with execution off, so
 the pages show exactly what papermill computed.
 
 With ``--publish`` (the default for a profile with ``publishes: true`` in ``profiles.yml``, i.e.
 ``default``; ``--no-publish`` turns it off) the run's tables and its provenance (commit, profile
 hash, start, end, wall seconds per notebook, machine) are written to ``results/<profile>/`` by
-:mod:`fcad_lib.tooling.publish`; a run with ``--only`` is published too, marked
+:mod:`fcad_book.publish`; a run with ``--only`` is published too, marked
 ``complete: false``.
 """
 
@@ -29,9 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from fcad_lib.tooling import pages, publish
-from fcad_lib.tooling.paths import ROOT
-from fcad_lib.tooling.profiles import load_profile
+from fcad_book import pages, publish
+from fcad_book.paths import ROOT
+from fcad_book.profiles import load_profile
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def execute(run: NotebookRun) -> float:
 
 
 def prepare_output(run: NotebookRun) -> None:
-    """Tag the executed copy for readers (:func:`fcad_lib.tooling.pages.prepare_for_readers`)."""
+    """Tag the executed copy for readers (:func:`fcad_book.pages.prepare_for_readers`)."""
     import nbformat
 
     nb = nbformat.read(run.output, as_version=4)

@@ -3,11 +3,11 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from fcad_lib.tooling import pages, pipeline
-from fcad_lib.tooling.banner import profile_banner
-from fcad_lib.tooling.device import describe_devices
-from fcad_lib.tooling.display import CAPTION_KEY
-from fcad_lib.tooling.profiles import load_profile
+from fcad_book import pages, pipeline
+from fcad_book.banner import profile_banner
+from fcad_book.device import describe_devices
+from fcad_book.display import CAPTION_KEY
+from fcad_book.profiles import load_profile
 
 
 def _executed() -> nbformat.NotebookNode:

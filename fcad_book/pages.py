@@ -14,7 +14,7 @@ copy in ``book/executed/``:
   margin, about 1070 px at a 1400 px window), so that the figure's text is not shrunk away;
 - a notebook run once more on another area (``extra_runs``) gets a title naming that area, so the
   sidebar does not list three identical titles;
-- a caption that a figure's cell displayed with :func:`fcad_lib.tooling.display.figure_caption`
+- a caption that a figure's cell displayed with :func:`fcad_book.display.figure_caption`
   becomes the cell's ``mystnb.figure`` caption (a numbered figure; the text output goes);
 - a notebook without a "What's next" section gets one pointing to the next page, and an existing
   one followed by other sections (References, say) is moved to the end: every page ends with it.
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fcad_lib.tooling.display import CAPTION_KEY
+from fcad_book.display import CAPTION_KEY
 
 #: Short names of the manifest's areas for titles; others are shown by their manifest name.
 AREA_TITLES = {
@@ -102,7 +102,7 @@ def _markdown_only(cell: Any) -> bool:
 
 
 def move_caption(cell: Any) -> str | None:
-    """Turn a code cell's caption output (:func:`~fcad_lib.tooling.display.figure_caption`) into
+    """Turn a code cell's caption output (:func:`~fcad_book.display.figure_caption`) into
     its ``mystnb.figure`` caption; the figure is named ``fig-<cell id>`` unless it has a name.
 
     Returns

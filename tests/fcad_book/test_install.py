@@ -9,7 +9,7 @@ import pytest
 import tomllib
 from packaging.requirements import Requirement
 
-from fcad_lib.tooling.pipeline import ROOT
+from fcad_book.pipeline import ROOT
 
 TF_NAMES = {"tensorflow", "tensorflow-cpu"}
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from fcad_lib.tooling import benchmarking
+from fcad_book import benchmarking
 
 
 def test_run_benchmark_collects_json_lines(tmp_path, monkeypatch):

@@ -1,6 +1,6 @@
 """Keep the committed notebooks free of outputs: the book's outputs come from papermill runs.
 
-``python -m fcad_lib.tooling.strip_outputs [--check] [NOTEBOOK ...]`` clears every code cell's
+``python -m fcad_book.strip_outputs [--check] [NOTEBOOK ...]`` clears every code cell's
 outputs and execution count (default: ``notebooks/*.ipynb``). Like nbstripout under pre-commit it
 exits 1 when a notebook had outputs, so the commit stops and the cleaned file can be re-staged;
 ``--check`` only reports them and writes nothing. A notebook without outputs is never rewritten.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from fcad_lib.tooling.paths import ROOT
+from fcad_book.paths import ROOT
 
 
 def strip_notebook(nb: nbformat.NotebookNode) -> bool:

@@ -1,11 +1,11 @@
-"""The conclusion boxes (fcad_lib.tooling.conclusions): computed from the tables, never "beats"
+"""The conclusion boxes (fcad_book.conclusions): computed from the tables, never "beats"
 where the verdict table does not say it."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from fcad_lib.tooling import conclusions as c
+from fcad_book import conclusions as c
 
 
 def _runs(**over) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Published results: the tables of one profile's run, with where and how they were made.
 
-``python -m fcad_lib.tooling.pipeline --profile default`` ends by calling :func:`publish`, which
+``python -m fcad_book.pipeline --profile default`` ends by calling :func:`publish`, which
 copies the per-run tables of ``runs/<profile>/`` into ``results/<profile>/`` with fixed columns
 (:data:`SCHEMAS`) and writes ``provenance.json`` (commit, profile hash, start and end, wall time,
 machine, library versions). ``results/default/`` is committed; the pages read it back with
@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fcad_book.paths import ROOT
+from fcad_book.profiles import PROFILES_FILE, Profile, is_publishing, load_profile
 from fcad_lib.data.geotiff import atomic_path, atomic_paths
 from fcad_lib.jsonio import dumps
-from fcad_lib.tooling.paths import ROOT
-from fcad_lib.tooling.profiles import PROFILES_FILE, Profile, is_publishing, load_profile
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def profile_hash(profile: Profile) -> str:
     Parameters
     ----------
     profile : Profile
-        From :func:`fcad_lib.tooling.profiles.load_profile`.
+        From :func:`fcad_book.profiles.load_profile`.
 
     Returns
     -------
@@ -140,7 +140,7 @@ class RunRecord:
     complete : bool
         False when only some notebooks ran (``--only``).
     sittings : list of dict, optional
-        The sittings the run took (:class:`fcad_lib.tooling.pipeline.Sittings`); their wall
+        The sittings the run took (:class:`fcad_book.pipeline.Sittings`); their wall
         times are summed in ``wall_seconds``. Default: one sitting, this run.
     """
 

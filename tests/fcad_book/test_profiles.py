@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fcad_lib.tooling import profiles
-from fcad_lib.tooling.profiles import PROFILES_FILE, is_publishing, is_smoke, load_profile
+from fcad_book import profiles
+from fcad_book.profiles import PROFILES_FILE, is_publishing, is_smoke, load_profile
 
 ROOT = PROFILES_FILE.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -75,7 +75,7 @@ def test_no_code_or_notebook_compares_a_profile_name():
             sources[f"{nb.relative_to(ROOT)} code cell {i}"] = "".join(cell["source"])
     found = [f"{where}: {line.strip()}" for where, text in sources.items()
              for line in text.splitlines() if NAME_COMPARISON.search(line)]
-    assert not found, "ask the profile's flags (fcad_lib.tooling.profiles), not its name:\n" + \
+    assert not found, "ask the profile's flags (fcad_book.profiles), not its name:\n" + \
         "\n".join(found)
 
 

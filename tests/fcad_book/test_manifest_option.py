@@ -2,7 +2,7 @@
 
 import os
 
-from fcad_lib.tooling import pipeline
+from fcad_book import pipeline
 
 
 def test_manifest_option_reaches_the_kernels(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fcad_lib.tooling.paths import ROOT
+from fcad_book.paths import ROOT
 
 BENCHMARK_DIR = ROOT / "benchmarks"
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from fcad_lib.tooling import pipeline, publish
-from fcad_lib.tooling.pipeline import NotebookRun
-from fcad_lib.tooling.profiles import PROFILES_FILE, load_profile
-from fcad_lib.tooling.publish import SCHEMAS, profile_hash
+from fcad_book import pipeline, publish
+from fcad_book.pipeline import NotebookRun
+from fcad_book.profiles import PROFILES_FILE, load_profile
+from fcad_book.publish import SCHEMAS, profile_hash
 
 RUN_COLUMNS = ["split", "seed", "pre", "rec", "f1", "kappa", "miou", "ap", "threshold",
                "best_epoch", "epochs_run", "converged", "val_ap", "test_prevalence", "ece",
@@ -168,7 +168,7 @@ def test_pipeline_publishes_default_and_only_runs_as_incomplete(monkeypatch, tmp
 needs_results = pytest.mark.skipif(
     not (publish.PUBLISHED_DIR / "provenance.json").exists(),
     reason="no results/default/ in this checkout: run "
-           "`python -m fcad_lib.tooling.pipeline --profile default` and commit results/default/")
+           "`python -m fcad_book.pipeline --profile default` and commit results/default/")
 _SUPERSEDED = publish.superseded_reason()
 #: Freshness tests of results the code no longer computes: they wait for the next default run,
 #: and meanwhile every page that shows them says SUPERSEDED (tested below).
@@ -301,4 +301,4 @@ def test_the_scan_finds_a_typed_number():
 def test_no_page_types_the_published_numbers_by_hand():
     found = typed_results(_pages(), _published_f1())
     assert not found, ("numbers copied from results/default/ into page text (show them with "
-                       f"fcad_lib.tooling.publish.published_summary instead): {found}")
+                       f"fcad_book.publish.published_summary instead): {found}")

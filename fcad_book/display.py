@@ -7,7 +7,7 @@
   two-column table for :func:`readable`, so that no ``repr`` reaches the reader;
 - :func:`book_tables` sets pandas' display options once per notebook, for anything else;
 - :func:`figure_caption` shows a caption computed from the data under a figure;
-  :func:`fcad_lib.tooling.pages.prepare_for_readers` moves it into the cell's ``mystnb.figure``
+  :func:`fcad_book.pages.prepare_for_readers` moves it into the cell's ``mystnb.figure``
   caption, so that the page shows a numbered figure with that caption.
 """
 
@@ -363,7 +363,7 @@ def figure_caption(text: str) -> None:
     """Show ``text`` (MyST Markdown) as the caption of the figure drawn in the same cell.
 
     In Jupyter the caption appears under the figure. When the book is prepared
-    (:func:`fcad_lib.tooling.pages.prepare_for_readers`), it becomes the cell's figure caption:
+    (:func:`fcad_book.pages.prepare_for_readers`), it becomes the cell's figure caption:
     the page then shows one numbered figure with it. Draw only that figure in the cell: myst-nb
     wraps every displayed output of a captioned cell in the same figure.
     """

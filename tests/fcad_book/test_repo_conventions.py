@@ -7,8 +7,8 @@ import tomllib
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from fcad_lib.tooling import strip_outputs
-from fcad_lib.tooling.pipeline import ROOT
+from fcad_book import strip_outputs
+from fcad_book.pipeline import ROOT
 
 
 def test_licence_is_mit_and_pyproject_says_so():

@@ -317,8 +317,8 @@ PUBLISHED_TITLE = "Conclusion of the published default run"
 
 def _published(published_dir: Path | None) -> tuple[Path, Any, Mapping[str, Any] | None]:
     """The published folder, its status, and its profile's parameters (None when stale)."""
-    from fcad_lib.tooling.profiles import load_profile
-    from fcad_lib.tooling.publish import PUBLISHED_DIR, published_status
+    from fcad_book.profiles import load_profile
+    from fcad_book.publish import PUBLISHED_DIR, published_status
 
     folder = Path(published_dir or PUBLISHED_DIR)
     status = published_status(folder)

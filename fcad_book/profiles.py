@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from fcad_lib.tooling.paths import ROOT
+from fcad_book.paths import ROOT
 
 PROFILES_FILE = ROOT / "profiles.yml"
 
@@ -28,7 +28,7 @@ class Profile:
     """One entry of ``profiles.yml``.
 
     Only ``parameters`` and ``extra_runs`` define the numbers a run computes (and the profile
-    hash of published results, :func:`fcad_lib.tooling.publish.profile_hash`); the other
+    hash of published results, :func:`fcad_book.publish.profile_hash`); the other
     fields say what the profile is for.
     """
 

@@ -1,1 +1,0 @@
-"""Book tooling (papermill runner, benchmark runner), kept apart from the science library."""
