@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 import pandas as pd
@@ -28,10 +29,14 @@ from fcad_lib.evaluation.metrics import scores_from_counts
 __all__ = [
     "FACTOR_SETS",
     "SCORE_COLUMNS",
+    "AddedDeformation",
     "CrossValidation",
-    "circularity_summary",
+    "DvVerdict",
+    "added_deformation",
     "cv_folds",
+    "dv_verdict",
     "fold_scores",
+    "mean_scores",
     "paired_gains",
     "run_ablation",
     "spatial_blocks",
@@ -229,73 +234,59 @@ def paired_gains(frame: pd.DataFrame, other: str = "with_dv", base: str = "witho
     return pd.DataFrame(out).set_index(["label_set", "split"])
 
 
-def _interval(row: pd.Series) -> str:
-    return f"{row['gain']:+.3f} [{row['lo']:+.3f}, {row['hi']:+.3f}]"
+def mean_scores(frame: pd.DataFrame, metric: str = "f1") -> pd.Series:
+    """Mean of ``metric`` over folds, indexed by (``label_set``, ``split``, ``factors``)."""
+    return frame.groupby(["label_set", "split", "factors"])[metric].mean()
 
 
-def circularity_summary(frame: pd.DataFrame, gains: pd.DataFrame, fill: pd.Series,
-                        added_dv_mm_yr: pd.Series, level: float = 0.95) -> str:
-    """The computed conclusion of the Hong Kong ablation, as Markdown.
+class DvVerdict(Enum):
+    """What the paired gains of DV say about circularity (:func:`dv_verdict`)."""
 
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Per-fold scores (:func:`run_ablation`).
-    gains : pandas.DataFrame
-        F1 gains of DV (:func:`paired_gains`).
-    fill : pandas.Series
-        DV fill pattern of the independent table (:func:`fcad_lib.data.hongkong.dv_fill_pattern`).
-    added_dv_mm_yr : pandas.Series
-        DV of the samples added from InSAR (landslides).
-    level : float
-        Confidence level of the intervals in ``gains``.
+    #: No split shows a gain on the independent labels; every split does on the augmented ones.
+    CIRCULAR = "circular"
+    #: At least one split shows a gain on the independent labels.
+    HELPS = "helps"
+    #: Neither: the intervals are too wide to tell.
+    UNCLEAR = "unclear"
+
+
+def dv_verdict(gains: pd.DataFrame) -> DvVerdict:
+    """Whether DV helps only on the labels found with it, from :func:`paired_gains`.
+
+    An interval that excludes zero is a detectable gain (or loss): :attr:`DvVerdict.CIRCULAR`
+    when no split has one on the ``independent`` labels and every split has a positive one on
+    the ``insar_augmented`` labels; :attr:`DvVerdict.HELPS` when some split has a positive one
+    on the ``independent`` labels; else :attr:`DvVerdict.UNCLEAR`.
     """
-    f1 = frame.groupby(["label_set", "split", "factors"])["f1"].mean()
-    pct = f"{100 * level:.0f} %"
-    lines = []
-    for split in gains.index.get_level_values("split").unique():
-        ind, aug = gains.loc[("independent", split)], gains.loc[("insar_augmented", split)]
-        lines.append(
-            f"- **{split} CV**: adding DV changes F1 by {_interval(ind)} on the independent "
-            f"labels and by {_interval(aug)} on the InSAR-augmented ones ({pct} intervals over "
-            f"{int(ind['folds'])} paired folds). DV alone reaches F1 "
-            f"{f1[('independent', split, 'dv_only')]:.3f} and "
-            f"{f1[('insar_augmented', split, 'dv_only')]:.3f}."
-        )
-        held = ("insar_augmented" + HELD_OUT_SUFFIX, split)
-        if held in gains.index:
-            lines[-1] += (f" Scored only on its test rows not found from InSAR, the augmented "
-                          f"model's gain from DV is {_interval(gains.loc[held])}.")
-    ind_helps = gains.xs("independent")
-    aug_helps = gains.xs("insar_augmented")
-    if not ind_helps["excludes_zero"].any() and (aug_helps["excludes_zero"]
-                                                  & (aug_helps["gain"] > 0)).all():
-        verdict = (
-            "**The deformation factor helps only where the labels were found with it.** On "
-            "landslides mapped independently of InSAR, no split shows a detectable F1 gain from "
-            "DV; on the set that adds landslides found from DV, every split does. That gain is "
-            "circular: the classifier learns to find again the deformation that was used to "
-            "find the labels. A paper whose samples were delineated in 'areas with obvious "
-            "deformation' (as Li et al. 2024 describe theirs) measures the same thing."
-        )
-    elif (ind_helps["excludes_zero"] & (ind_helps["gain"] > 0)).any():
-        verdict = (
-            "**DV helps even on labels mapped independently of InSAR** in at least one split; "
-            "the larger gain on the augmented labels is still partly circular."
-        )
-    else:
-        verdict = ("**No split gives a clear answer**: the intervals are too wide to separate "
-                   "a real gain from a circular one.")
-    dv_gap = fill["fill_fraction_landslide"] - fill["fill_fraction_background"]
-    notes = (
-        f"The {added_dv_mm_yr.size:,} InSAR-added landslides have a median DV of "
-        f"{added_dv_mm_yr.median():+.1f} mm/yr ({100 * (added_dv_mm_yr < 0).mean():.1f} % "
-        f"negative, i.e. moving away from the satellite). In the independent set DV is missing "
-        f"for {100 * fill['fill_fraction_landslide']:.0f} % of the landslides and "
-        f"{100 * fill['fill_fraction_background']:.0f} % of the background "
-        f"({100 * dv_gap:+.0f} points): the classifier may use that missingness, so 'DV only' "
-        "is partly a vegetation (coherence) signal, not a velocity. Points of one landslide "
-        "lie close together; the blocked split keeps neighbours out of the test folds, and "
-        "its scores are the ones to trust."
-    )
-    return "\n".join([verdict, "", *lines, "", notes])
+    ind = gains.xs("independent")
+    aug = gains.xs("insar_augmented")
+    if not ind["excludes_zero"].any() and (aug["excludes_zero"] & (aug["gain"] > 0)).all():
+        return DvVerdict.CIRCULAR
+    if (ind["excludes_zero"] & (ind["gain"] > 0)).any():
+        return DvVerdict.HELPS
+    return DvVerdict.UNCLEAR
+
+
+@dataclass(frozen=True)
+class AddedDeformation:
+    """The DV of the samples added from InSAR (landslides), in mm/yr.
+
+    Attributes
+    ----------
+    count : int
+        Samples with a DV.
+    median_mm_yr : float
+        Their median DV.
+    negative_share : float
+        Share of them with a negative DV (moving away from the satellite).
+    """
+
+    count: int
+    median_mm_yr: float
+    negative_share: float
+
+
+def added_deformation(dv_mm_yr: pd.Series) -> AddedDeformation:
+    """:class:`AddedDeformation` of the DV values of the InSAR-added samples."""
+    return AddedDeformation(int(dv_mm_yr.size), float(dv_mm_yr.median()),
+                            float((dv_mm_yr < 0).mean()))

@@ -10,9 +10,12 @@ from sklearn.metrics import average_precision_score, cohen_kappa_score, f1_score
 
 from fcad_lib.analysis.hongkong import (
     CrossValidation,
-    circularity_summary,
+    DvVerdict,
+    added_deformation,
     cv_folds,
+    dv_verdict,
     fold_scores,
+    mean_scores,
     paired_gains,
     run_ablation,
     spatial_blocks,
@@ -85,6 +88,36 @@ def test_ablation_finds_a_planted_dv_signal_only_where_it_is():
     assert abs(gains.loc[("independent", "random"), "gain"]) < 0.05
     dv_only = frame[frame["factors"] == "dv_only"].groupby("label_set")["ap"].mean()
     assert dv_only["insar_augmented"] > 0.8 > dv_only["independent"]
-    fill = pd.Series({"fill_fraction_landslide": 0.4, "fill_fraction_background": 0.3})
-    text = circularity_summary(frame, gains, fill, pd.Series([-4.0, -5.0, 1.0]))
-    assert "random CV" in text and "3 InSAR-added" in text and "66.7 % negative" in text
+    f1 = mean_scores(frame)
+    assert f1[("independent", "random", "dv_only")] == pytest.approx(
+        frame.query("label_set == 'independent' and factors == 'dv_only'")["f1"].mean())
+
+
+def _gains(independent: tuple[float, bool], augmented: tuple[float, bool],
+           splits: tuple[str, ...] = ("random", "blocked")) -> pd.DataFrame:
+    rows = [{"label_set": label_set, "split": split, "gain": gain, "excludes_zero": excludes}
+            for label_set, (gain, excludes) in (("independent", independent),
+                                                 ("insar_augmented", augmented))
+            for split in splits]
+    return pd.DataFrame(rows).set_index(["label_set", "split"])
+
+
+def test_dv_verdict_tells_circular_from_real_gains():
+    assert dv_verdict(_gains((0.01, False), (0.2, True))) is DvVerdict.CIRCULAR
+    assert dv_verdict(_gains((0.05, True), (0.2, True))) is DvVerdict.HELPS
+    assert dv_verdict(_gains((0.01, False), (0.2, False))) is DvVerdict.UNCLEAR
+    # a detectable loss on the independent labels is no gain, and not circular either
+    assert dv_verdict(_gains((-0.05, True), (0.2, True))) is DvVerdict.UNCLEAR
+    # a loss on the augmented labels is not the circular pattern
+    assert dv_verdict(_gains((0.01, False), (-0.2, True))) is DvVerdict.UNCLEAR
+    # circular only when every split shows the gain on the augmented labels
+    mixed = _gains((0.01, False), (0.2, True))
+    mixed.loc[("insar_augmented", "blocked"), "excludes_zero"] = False
+    assert dv_verdict(mixed) is DvVerdict.UNCLEAR
+
+
+def test_added_deformation_counts_median_and_negative_share():
+    added = added_deformation(pd.Series([-4.0, -5.0, 1.0]))
+    assert added.count == 3
+    assert added.median_mm_yr == -4.0
+    assert added.negative_share == pytest.approx(2 / 3)
