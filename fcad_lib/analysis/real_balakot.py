@@ -5,14 +5,16 @@ The Balakot stack (BGR-EGHA/LSAT-TestData; inventory of Torizin et al. 2017, Nat
 what terrain alone can do. The comparison itself is notebook 05's machinery
 (:mod:`fcad_lib.training.experiments`, :mod:`fcad_lib.evaluation.baselines`); this module adds
 what notebook 09 needs beyond it: a probability mosaic of the test tiles, the landslide objects
-predicted there matched to the inventory by size class, the computed plain statement, and
-the network whose uncertainty map is shown (chosen on validation AP, never on the test tiles)
-with what its review map can say (:mod:`fcad_lib.predict.review`).
+predicted there matched to the inventory by size class, the numbers behind the page's statement
+on terrain (:class:`TerrainEvidence`), and the network whose uncertainty map is shown (chosen on
+validation AP, never on the test tiles) with the facts of its run (:class:`ReviewFacts`). The
+words are the book's (:mod:`fcad_book.sentences.balakot`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -23,18 +25,20 @@ from rasterio import features
 from rasterio.windows import Window
 
 from fcad_lib.evaluation.objects import match_objects, object_scores, restrict_to
-from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, learnt, prevalence, run_diagnostics
-from fcad_lib.predict.review import ErrorsBySide, by_side_sentence, review_summary
+from fcad_lib.evaluation.runs import learnt, prevalence, run_diagnostics
 from fcad_lib.samples.prepared import PreparedData
 
 __all__ = [
     "BALAKOT_COLUMNS",
+    "ReviewFacts",
+    "SplitScores",
+    "TerrainEvidence",
     "balakot_frame",
     "best_by_validation",
     "probability_mosaic",
-    "review_statement",
+    "review_facts",
     "split_mask",
-    "terrain_statement",
+    "terrain_evidence",
     "objects_in_region",
     "valley_window",
 ]
@@ -119,64 +123,91 @@ def valley_window(label: np.ndarray, prob: np.ndarray, size: int = 160) -> Windo
     return Window(c0, r0, min(size, w), min(size, h))
 
 
-def terrain_statement(frame: pd.DataFrame, objects: pd.DataFrame, prevalence: float,
-                      best_network: str, networks: Sequence[str] = ()) -> str:
-    """What terrain, lithology and land cover alone can and cannot do here, as Markdown.
+@dataclass(frozen=True)
+class SplitScores:
+    """The methods of one split, by their mean over seeds.
+
+    Attributes
+    ----------
+    split : str
+        ``"random"`` or ``"blocked"``.
+    best_model : str
+        The method with the highest mean F1.
+    best_f1 : float
+        Its mean F1.
+    ap_min, ap_max : float
+        The lowest and highest mean AP of the methods.
+    """
+
+    split: str
+    best_model: str
+    best_f1: float
+    ap_min: float
+    ap_max: float
+
+
+@dataclass(frozen=True)
+class TerrainEvidence:
+    """What terrain, lithology and land cover alone reach on Balakot, in numbers.
+
+    Attributes
+    ----------
+    prevalence : float
+        Landslide share of the valid test pixels (the AP of a random ranking).
+    splits : tuple of SplitScores
+        One per split, in the order of the frame.
+    below_chance : tuple of (str, str)
+        ``(model, split)`` of the methods whose mean AP is not above ``prevalence``.
+    blocked_best_f1 : float
+        The highest mean F1 on the blocked split (on every split when there is none).
+    best_network : (str, float) or None
+        The network with the highest mean AP over both splits and that AP; ``None`` without
+        networks.
+    best_baseline : (str, float) or None
+        The same among the other methods; ``None`` without networks or without other methods.
+    """
+
+    prevalence: float
+    splits: tuple[SplitScores, ...]
+    below_chance: tuple[tuple[str, str], ...]
+    blocked_best_f1: float
+    best_network: tuple[str, float] | None = None
+    best_baseline: tuple[str, float] | None = None
+
+
+def terrain_evidence(frame: pd.DataFrame, prevalence: float,
+                     networks: Sequence[str] = ()) -> TerrainEvidence:
+    """The numbers behind the statement on what terrain alone can and cannot do here.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        :func:`balakot_frame` rows of every method.
-    objects : pandas.DataFrame
-        :func:`objects_in_region` of the best network (index: size classes and ``all``).
+        :func:`balakot_frame` rows of every method (``model``, ``split``, ``f1``, ``ap``).
     prevalence : float
         Landslide share of the valid test pixels (the AP of a random ranking).
-    best_network : str
-        Its label.
     networks : sequence of str
         Labels of the networks (the other rows are baselines), to compare the two kinds.
     """
     mean = frame.groupby(["split", "model"])[["f1", "ap"]].mean()
-    lines = []
+    splits = []
     for split in frame["split"].unique():
         m = mean.loc[split]
         top = m["f1"].idxmax()
-        lines.append(f"{split} split: best mean F1 {m.loc[top, 'f1']:.3f} ({top}), AP "
-                     f"{m['ap'].min():.3f}..{m['ap'].max():.3f} against {prevalence:.3f} for a "
-                     f"random ranking ({m['ap'].max() / prevalence:.1f} x at best)")
+        splits.append(SplitScores(split, top, float(m.loc[top, "f1"]), float(m["ap"].min()),
+                                  float(m["ap"].max())))
     blocked = mean.loc["blocked"] if "blocked" in mean.index.get_level_values(0) else mean
-    below = sorted({f"{model} ({split})" for (split, model), ap in mean["ap"].items()
-                    if not ap > prevalence})
-    can = ("**What terrain can do here**: rank slopes. "
-           + ("Every method's mean average precision is above the landslide share, so "
-              if not below else
-              f"Most methods' average precision is above the landslide share (not: "
-              f"{', '.join(below)}), so ")
-           + "elevation, slope, aspect, curvature, lithology and land cover do carry information "
-           "on where landslides are. " + "; ".join(lines) + ".")
+    below = tuple((model, split) for (split, model), ap in mean["ap"].items()
+                  if not ap > prevalence)
+    best_network = best_baseline = None
     nets = [m for m in networks if m in set(frame["model"])]
     if nets:
         ap = frame.groupby("model")["ap"].mean()
         others = ap.drop(nets)
-        can += (f" Over both splits the best network's mean AP is {ap[nets].max():.3f} "
-                f"({ap[nets].idxmax()}, {ap[nets].max() / prevalence:.1f} x the share)"
-                + (f", the best baseline's {others.max():.3f} ({others.idxmax()})"
-                   if len(others) else "") + ".")
-    det = objects.loc["all"]
-    by_size = ", ".join(
-        f"{c} {objects.loc[c, 'detection_rate']:.2f} of {int(objects.loc[c, 'n_reference'])}"
-        for c in objects.index if c != "all" and objects.loc[c, "n_reference"] > 0)
-    cannot = (
-        f"**What it cannot do**: delineate them. Mean F1 stays at or below "
-        f"{blocked['f1'].max():.3f} on the blocked split; on its test tiles {best_network} "
-        f"detects {int(det['n_detected'])} of {int(det['n_reference'])} mapped landslides "
-        f"(by size: {by_size}) with {int(det['n_false_alarms'])} false alarms among "
-        f"{int(det['n_predicted'])} predicted objects. Without an image of the surface (optical "
-        "bands) or of its motion (InSAR), a landslide scar and an intact slope of the same "
-        "steepness, rock and cover look the same: terrain gives susceptibility, not a map of "
-        "landslides."
-    )
-    return can + "\n\n" + cannot
+        best_network = (ap[nets].idxmax(), float(ap[nets].max()))
+        if len(others):
+            best_baseline = (others.idxmax(), float(others.max()))
+    return TerrainEvidence(prevalence, tuple(splits), below, float(blocked["f1"].max()),
+                           best_network, best_baseline)
 
 
 def _val_ap(result: dict[str, Any]) -> float:
@@ -239,69 +270,58 @@ def split_mask(data: PreparedData, split: str, shape: tuple[int, int]) -> np.nda
     return mask
 
 
-def review_statement(run: dict[str, Any], label: str, review: np.ndarray, auroc: float,
-                     auroc_test: float, passes: int, n_runs: int,
-                     by_side: ErrorsBySide | None = None) -> str:
-    """What the review map of one Balakot network shows, and whether that network learnt.
+@dataclass(frozen=True)
+class ReviewFacts:
+    """What the run of the reviewed network says about its training.
+
+    Attributes
+    ----------
+    split : str
+        Its split.
+    seed : int
+        Its seed.
+    val_ap : float
+        Its validation AP, by which it was chosen (``NaN`` without one).
+    learnt : bool
+        :func:`fcad_lib.evaluation.runs.learnt`.
+    test_ap : float or None
+        Its test AP.
+    prevalence : float or None
+        Landslide share of its valid test pixels (:func:`fcad_lib.evaluation.runs.prevalence`).
+    predicted_share : float or None
+        Share of its test pixels predicted landslide at its threshold (``None`` without counts).
+    threshold : float or None
+        That threshold.
+    converged : bool or None
+        Whether its training converged (``None`` when the run does not say).
+    """
+
+    split: str
+    seed: int
+    val_ap: float
+    learnt: bool
+    test_ap: float | None = None
+    prevalence: float | None = None
+    predicted_share: float | None = None
+    threshold: float | None = None
+    converged: bool | None = None
+
+
+def review_facts(run: dict[str, Any]) -> ReviewFacts:
+    """The facts of the reviewed network's run: its choice, its scores and whether it learnt.
 
     Parameters
     ----------
     run : dict
         The network's result (:func:`best_by_validation`): ``spec``, ``val``, ``threshold``,
         the test scores and counts that :func:`fcad_lib.evaluation.runs.learnt` reads.
-    label : str
-        Its display name.
-    review : numpy.ndarray
-        Its review map over the whole area (:func:`fcad_lib.predict.review.review_map`).
-    auroc : float
-        :func:`fcad_lib.predict.review.error_auroc` over every labelled pixel of the area.
-    auroc_test : float
-        The same on the pixels of its test tiles only (never trained on).
-    passes : int
-        Monte Carlo dropout passes behind the uncertainty.
-    n_runs : int
-        Network runs it was chosen from.
-    by_side : ErrorsBySide, optional
-        :func:`fcad_lib.predict.review.error_auroc_by_side` over the same pixels as ``auroc``:
-        whether the uncertainty finds the errors within each side of the threshold.
-
-    Returns
-    -------
-    str
-        Markdown: the choice, the learnt verdict with the numbers behind it (saying that the
-        map says little when the network did not learn), :func:`review_summary` and, with
-        ``by_side``, the AUROC within each side of the threshold (said to be chance within
-        :data:`fcad_lib.predict.review.CHANCE_MARGIN` of 0.5).
     """
-    spec = run["spec"]
-    choice = (f"The map is of **{label}** ({spec['split']} split, seed {spec['seed']}): of "
-              f"{n_runs} network runs, the one with the best validation AP "
-              f"({_val_ap(run):.3f}); the test tiles played no part in the choice.")
     counts = run.get("test_counts") or {}
     n = sum(counts.values())
-    ap, prev = run.get("ap", (run.get("test") or {}).get("ap")), prevalence(run)
-    facts = []
-    if ap is not None and prev:
-        facts.append(f"test AP {ap:.3f}, {ap / prev:.1f} x the test prevalence {prev:.3f}")
-    if n:
-        share = (counts.get("tp", 0) + counts.get("fp", 0)) / n
-        facts.append(f"{share:.1%} of the test pixels predicted landslide at its threshold "
-                     f"{run['threshold']:.2f}")
-    if run.get("converged") is not None:
-        facts.append("converged" if run["converged"] else "not converged")
-    rule = (f"the book's rule (test AP at least {LEARNT_AP_FACTOR:g} x the prevalence, some "
-            "but not nearly all pixels predicted landslide, training converged)")
-    numbers = f": {', '.join(facts)}" if facts else ""
-    if learnt(run):
-        verdict = f"It **learnt** by {rule}{numbers}."
-    else:
-        verdict = (f"It did **not learn** by {rule}{numbers}. Its review map therefore shows "
-                   "where an untrained network is unsure, which says little about where a "
-                   "trained one would be, and so does the AUROC below.")
-    auroc_words = (f"On its test tiles alone (pixels it was not trained on) the AUROC is "
-                   f"{auroc_test:.2f}." if np.isfinite(auroc_test) else
-                   "On its test tiles alone the AUROC could not be computed (no errors, or no "
-                   "correct pixels).")
-    text = (f"{choice} {verdict}\n\n{review_summary(review, auroc, passes)} That AUROC counts "
-            f"every labelled pixel of the area, training tiles included. {auroc_words}")
-    return text if by_side is None else f"{text} {by_side_sentence(by_side)}"
+    share = (counts.get("tp", 0) + counts.get("fp", 0)) / n if n else None
+    return ReviewFacts(
+        split=run["spec"]["split"], seed=run["spec"]["seed"], val_ap=_val_ap(run),
+        learnt=learnt(run), test_ap=run.get("ap", (run.get("test") or {}).get("ap")),
+        prevalence=prevalence(run), predicted_share=share,
+        threshold=run.get("threshold"),
+        converged=run.get("converged"))

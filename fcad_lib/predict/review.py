@@ -188,54 +188,35 @@ def write_review(probability_path: str | os.PathLike, uncertainty_path: str | os
     return out_path, cutoff
 
 
-def review_summary(review: np.ndarray, auroc: float, passes: int, method: str = "mc") -> str:
-    """One Markdown paragraph: the share of each review class and the error AUROC.
+def review_shares(review: np.ndarray) -> dict[str, float]:
+    """Share of the valid pixels in each review class.
 
     Parameters
     ----------
     review : numpy.ndarray
-        :func:`review_map` (255 = nodata).
-    auroc : float
-        :func:`error_auroc` (``NaN`` when it could not be computed).
-    passes : int
-        Passes behind the uncertainty.
-    method : str
-        ``"mc"`` or ``"tta"``.
+        :func:`review_map` (:data:`REVIEW_NODATA` = nodata).
+
+    Returns
+    -------
+    dict
+        :data:`REVIEW_CLASSES` name -> share of the valid pixels, in class order (0 each when no
+        pixel is valid).
     """
     valid = review != REVIEW_NODATA
     n = max(int(valid.sum()), 1)
-    shares = ", ".join(f"{name} {(review == i).sum() / n:.1%}"
-                       for i, name in enumerate(REVIEW_CLASSES))
-    if np.isfinite(auroc):
-        verdict = ("better than chance" if auroc > 0.5 else "no better than chance")
-        score = (f"As a detector of the pixels the thresholded map gets wrong, the uncertainty "
-                 f"has an AUROC of {auroc:.2f} ({verdict}; 0.5 = it says nothing about errors).")
-    else:
-        score = "The error AUROC could not be computed (no labels, or no errors)."
-    return (f"Uncertainty = standard deviation of the probability over {passes} {method} passes. "
-            f"Review classes (share of valid pixels): {shares}. {score}")
+    return {name: float((review == i).sum() / n) for i, name in enumerate(REVIEW_CLASSES)}
 
 
 #: Within this distance of 0.5 an AUROC reads as chance.
 CHANCE_MARGIN = 0.05
 
 
-def by_side_sentence(by_side: ErrorsBySide) -> str:
-    """The within-side AUROCs (:func:`error_auroc_by_side`) in words, and when they are chance."""
-    def score(v: float) -> str:
-        return f"{v:.2f}" if np.isfinite(v) else "not computable"
+def computable_sides(by_side: ErrorsBySide) -> tuple[float, ...]:
+    """The within-side AUROCs of ``by_side`` that could be computed (false alarms first)."""
+    return tuple(v for v in (by_side.false_alarm_auroc, by_side.miss_auroc) if np.isfinite(v))
 
-    sides = [v for v in (by_side.false_alarm_auroc, by_side.miss_auroc) if np.isfinite(v)]
-    text = ("The pooled AUROC mixes two kinds of error"
-            + (f" ({by_side.false_alarm_share:.0%} of the wrong pixels are false alarms, the "
-               "rest misses)" if np.isfinite(by_side.false_alarm_share) else "")
-            + ". Within each side of the threshold, the split the review classes make, the "
-            f"uncertainty singles out the false alarms among the pixels mapped landslide with an "
-            f"AUROC of {score(by_side.false_alarm_auroc)} and the misses among those mapped "
-            f"non-landslide with {score(by_side.miss_auroc)}.")
-    if sides and all(abs(v - 0.5) <= CHANCE_MARGIN for v in sides):
-        text += (f" {'Both are' if len(sides) == 2 else 'That is'} chance (within "
-                 f"{CHANCE_MARGIN:g} of 0.5): here the uncertainty points at errors only through "
-                 "the probability it follows, and a potential miss or false alarm is hardly "
-                 "likelier to be wrong than a certain pixel of its side.")
-    return text
+
+def sides_at_chance(by_side: ErrorsBySide, margin: float = CHANCE_MARGIN) -> bool:
+    """Whether every computable within-side AUROC is within ``margin`` of 0.5 (and one is)."""
+    sides = computable_sides(by_side)
+    return bool(sides) and all(abs(v - 0.5) <= margin for v in sides)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import rasterio
 from affine import Affine
 
 from fcad_lib.predict.review import (
     REVIEW_COLOURS,
+    ErrorsBySide,
+    computable_sides,
     error_auroc,
     error_auroc_by_side,
     review_map,
+    review_shares,
+    sides_at_chance,
     uncertainty_cutoff,
     write_review,
 )
@@ -90,22 +95,19 @@ def test_write_review_has_classes_and_colour_table(tmp_path):
         assert "potential miss" in src.descriptions[0]
 
 
-def test_review_summary_states_shares_and_auroc():
-    from fcad_lib.predict.review import review_summary
-
+def test_review_shares_are_shares_of_the_valid_pixels():
     review = np.array([[0, 0, 1, 2], [3, 255, 0, 0]], "uint8")
-    text = review_summary(review, 0.734, passes=20)
-    assert "over 20 mc passes" in text
-    assert "non-landslide 57.1%, landslide 14.3%, potential miss 14.3%, " \
-           "potential false alarm 14.3%" in text
-    assert "AUROC of 0.73 (better than chance" in text
-    assert "could not be computed" in review_summary(review, float("nan"), passes=20)
+    shares = review_shares(review)
+    assert list(shares) == ["non-landslide", "landslide", "potential miss",
+                            "potential false alarm"]
+    assert shares["non-landslide"] == pytest.approx(4 / 7)  # the nodata pixel left out
+    assert shares["potential false alarm"] == pytest.approx(1 / 7)
+    assert set(review_shares(np.full((2, 2), 255, "uint8")).values()) == {0.0}
 
 
-def test_by_side_sentence_says_when_both_sides_are_chance():
-    from fcad_lib.predict.review import ErrorsBySide, by_side_sentence
-
-    chance = by_side_sentence(ErrorsBySide(0.47, 0.52, 0.99))
-    assert "99% of the wrong pixels are false alarms" in chance and "Both are chance" in chance
-    useful = by_side_sentence(ErrorsBySide(0.8, float("nan"), 1.0))
-    assert "not computable" in useful and "chance" not in useful
+def test_sides_at_chance_needs_every_computable_side_near_one_half():
+    assert sides_at_chance(ErrorsBySide(0.47, 0.52, 0.99))
+    assert not sides_at_chance(ErrorsBySide(0.47, 0.56, 0.99))
+    assert sides_at_chance(ErrorsBySide(0.53, float("nan"), 1.0))  # one side, and chance
+    assert not sides_at_chance(ErrorsBySide(float("nan"), float("nan"), float("nan")))
+    assert computable_sides(ErrorsBySide(float("nan"), 0.6, 0.0)) == (0.6,)
