@@ -1,4 +1,5 @@
-"""Segmentation on a real inventory (Balakot): test-tile probability maps, objects, summary.
+"""Segmentation on a real inventory (Balakot): test-tile probability maps, objects, the numbers
+behind its statements.
 
 The Balakot stack (BGR-EGHA/LSAT-TestData; inventory of Torizin et al. 2017, Nat Hazards
 89:757) has terrain, lithology and land cover but no optical and no InSAR layer, so it asks
@@ -7,8 +8,7 @@ what terrain alone can do. The comparison itself is notebook 05's machinery
 what notebook 09 needs beyond it: a probability mosaic of the test tiles, the landslide objects
 predicted there matched to the inventory by size class, the numbers behind the page's statement
 on terrain (:class:`TerrainEvidence`), and the network whose uncertainty map is shown (chosen on
-validation AP, never on the test tiles) with the facts of its run (:class:`ReviewFacts`). The
-words are the book's (:mod:`fcad_book.sentences.balakot`).
+validation AP, never on the test tiles) with the facts of its run (:class:`ReviewFacts`).
 """
 
 from __future__ import annotations
