@@ -249,6 +249,9 @@ NOT_RESULTS = {"0.618", "0.131", "0.775", "0.005", "0.035", "0.012", "0.004", "0
 NUMBER = re.compile(r"(?<![\d.])\d+\.\d{3,}(?!\d|\.\d)")
 
 
+FENCED = re.compile(r"^```.*?^```", re.S | re.M)
+
+
 def typed_results(texts: dict[str, str], f1: list[float]) -> list[str]:
     """``"<page>: <number>"`` for every 3+-decimal number equal, at its own precision, to an F1."""
     from fcad_lib.training.experiments import PAPER_TABLE3, PAPER_TABLE4
@@ -266,7 +269,9 @@ def typed_results(texts: dict[str, str], f1: list[float]) -> list[str]:
 
 
 def _pages() -> dict[str, str]:
-    texts = {str(p.relative_to(pipeline.ROOT)): p.read_text()
+    # fenced blocks are transcripts of commands (e.g. a CLI's warning about 0.123 % of a
+    # raster), not prose that states a result
+    texts = {str(p.relative_to(pipeline.ROOT)): FENCED.sub("", p.read_text())
              for p in sorted((pipeline.ROOT / "book").glob("*.md"))}
     for p in sorted(pipeline.NOTEBOOK_DIR.glob("*.ipynb")):
         nb = nbformat.read(p, as_version=4)
