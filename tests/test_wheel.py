@@ -77,9 +77,16 @@ with rasterio.open("out/probability.tif") as src:
     prob, shape, crs = src.read(1), src.shape, src.crs.to_string()
 with rasterio.open("out/landslide_map.tif") as src:
     mapped, map_nodata = src.read(1), src.nodata
+# the dependencies' site-packages (PYTHONPATH after the install) may sit inside the checkout
+# (.venv in CI): they are not the checkout's code
+import os
+deps = [Path(p).resolve() for p in os.environ["PYTHONPATH"].split(os.pathsep)[1:]
+        if Path(p).name == "site-packages"]
 read_from_checkout = sorted(
     name for name, module in list(sys.modules.items())
-    if getattr(module, "__file__", None) and Path(module.__file__).resolve().is_relative_to(root))
+    if getattr(module, "__file__", None)
+    and Path(module.__file__).resolve().is_relative_to(root)
+    and not any(Path(module.__file__).resolve().is_relative_to(d) for d in deps))
 print(json.dumps({
     "code": code, "shape": list(shape), "crs": crs,
     "nan_corner": bool(np.isnan(prob[:3, :5]).all()),
