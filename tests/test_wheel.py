@@ -19,11 +19,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.network import index_reachable
 
 ROOT = Path(__file__).resolve().parents[1]
 #: What the build reads: pyproject.toml names the readme and the licence file.
@@ -108,13 +109,6 @@ def _setuptools_builds_this() -> bool:
     return int(setuptools.__version__.split(".")[0]) >= 77
 
 
-def _index_reachable() -> bool:
-    try:
-        urllib.request.urlopen("https://pypi.org/simple/setuptools/", timeout=10)
-        return True
-    except OSError:
-        return False
-
 
 def build_wheel(tmp_path: Path) -> Path:
     """A wheel of a copy of the sources (a build in the checkout would leave ``build/`` there)."""
@@ -130,7 +124,7 @@ def build_wheel(tmp_path: Path) -> Path:
                str(tmp_path / "dist"), str(src)]
     if _setuptools_builds_this():
         command.insert(4, "--no-build-isolation")  # offline: this venv's setuptools builds it
-    elif not _index_reachable():
+    elif not index_reachable("setuptools"):
         pytest.skip("this venv's setuptools is older than 77 and PyPI is not reachable")
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -3,13 +3,13 @@
 import json
 import subprocess
 import sys
-import urllib.request
 
 import pytest
 import tomllib
 from packaging.requirements import Requirement
 
 from fcad_book.pipeline import ROOT
+from tests.network import index_reachable
 
 TF_NAMES = {"tensorflow", "tensorflow-cpu"}
 
@@ -36,18 +36,11 @@ def test_each_backend_extra_declares_exactly_one_tensorflow(machine):
         assert _tf_on(_requirements(group), machine) == set(), group
 
 
-def _index_reachable() -> bool:
-    try:
-        urllib.request.urlopen("https://pypi.org/simple/tensorflow/", timeout=10)
-        return True
-    except OSError:
-        return False
-
 
 @pytest.mark.slow
 @pytest.mark.network
 def test_gpu_extra_resolves_to_tensorflow_with_cuda_and_no_cpu_wheel(tmp_path):
-    if not _index_reachable():
+    if not index_reachable("tensorflow"):
         pytest.skip("PyPI is not reachable")
     report = tmp_path / "report.json"
     # --ignore-installed: resolve as on a fresh machine, not against this venv's tensorflow-cpu
