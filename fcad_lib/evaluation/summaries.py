@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from fcad_lib.data.generator.params import GeneratorParams
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.stats import (
     LEARNT_AP_FACTOR,
     Comparison,
@@ -27,7 +28,7 @@ from fcad_lib.evaluation.stats import (
 __all__ = ["comparison_markdown", "design_effects", "verdict_table", "verdicts"]
 
 
-def verdicts(results: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]],
+def verdicts(results: Sequence[ExperimentResult], pairs: Sequence[tuple[str, str]],
              splits: Sequence[str] = ("random", "blocked"), n_boot: int = 2000,
              level: float = 0.95) -> list[Comparison]:
     """:func:`~fcad_lib.evaluation.stats.compare` for every pair on every split that has both."""
@@ -49,7 +50,7 @@ def verdict_table(comparisons: Sequence[Comparison]) -> pd.DataFrame:
     } for c in comparisons])
 
 
-def _best_lines(results: Sequence[dict[str, Any]], splits: Sequence[str]) -> list[str]:
+def _best_lines(results: Sequence[ExperimentResult], splits: Sequence[str]) -> list[str]:
     table = seed_table(results)
     lines = []
     for split in splits:
@@ -64,7 +65,7 @@ def _best_lines(results: Sequence[dict[str, Any]], splits: Sequence[str]) -> lis
     return lines
 
 
-def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]],
+def comparison_markdown(results: Sequence[ExperimentResult], pairs: Sequence[tuple[str, str]],
                         splits: Sequence[str] = ("random", "blocked"),
                         by_design: Sequence[str] = (), quick: bool = False,
                         n_boot: int = 2000, level: float = 0.95) -> str:
@@ -72,7 +73,7 @@ def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple
 
     Parameters
     ----------
-    results : sequence of dict
+    results : sequence of ExperimentResult
         Results of networks and baselines, each with ``label`` (or a spec model name),
         ``test``, ``test_counts`` and ``test_tile_counts``.
     pairs : sequence of (str, str)
@@ -124,7 +125,7 @@ def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple
         lines.append("**Built into the generated data** (a result that follows from these is "
                      "not a finding about landslides):\n\n"
                      + "\n".join(f"- {d}" for d in by_design))
-    seeds = {r["spec"]["seed"] for r in results}
+    seeds = {r.seed for r in results}
     if len(seeds) == 1:
         lines.append("With one seed the intervals cover which tiles were tested, not how "
                      "differently the networks train from another initialisation.")
