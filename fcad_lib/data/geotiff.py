@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -81,7 +81,15 @@ def tiled_profile(
     -------
     dict
         Keyword arguments for ``rasterio.open(path, "w", **profile)``.
+
+    Raises
+    ------
+    TypeError
+        If ``extra`` names one of the :class:`CreationOptions`.
     """
+    grouped = sorted(set(extra) & {f.name for f in fields(CreationOptions)})
+    if grouped:  # e.g. predictor=3 would silently skip the options' handling
+        raise TypeError(f"tiled_profile: pass {grouped} in options=CreationOptions(...)")
     options = CreationOptions() if options is None else options
     profile: dict[str, Any] = {
         "driver": "GTiff",

@@ -22,6 +22,8 @@ def test_tiled_profile_writes_a_tiled_compressed_geotiff(tmp_path):
     plain = tiled_profile(8, 8, 1, "uint8", None, Affine.identity(), 255,
                           options=CreationOptions(compress=None, bigtiff=False))
     assert "compress" not in plain and "BIGTIFF" not in plain and plain["tiled"] is True
+    with pytest.raises(TypeError, match="CreationOptions"):
+        tiled_profile(8, 8, 1, "uint8", None, Affine.identity(), 255, predictor=2)
 
 
 def test_atomic_path_moves_into_place_or_leaves_nothing(tmp_path):
