@@ -11,15 +11,40 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["BLOCK_SIZE", "atomic_path", "atomic_paths", "cog_options", "tiled_profile"]
+__all__ = [
+    "BLOCK_SIZE", "CreationOptions", "atomic_path", "atomic_paths", "cog_options", "tiled_profile",
+]
 
 #: Block size of every GeoTIFF this package writes (pixels); 256 is GDAL's COG default.
 BLOCK_SIZE = 256
 
 K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class CreationOptions:
+    """GDAL creation options of a tiled GeoTIFF (:func:`tiled_profile`).
+
+    Parameters
+    ----------
+    block_size : int
+        Side of the square internal tiles in pixels.
+    compress : str or None
+        Compression (``None`` for an uncompressed intermediate file).
+    predictor : int or None
+        DEFLATE predictor: 2 (horizontal differencing) for integers, 3 for floats.
+    bigtiff : bool
+        Add ``BIGTIFF="IF_SAFER"`` (BigTIFF when the file may pass 4 GB).
+    """
+
+    block_size: int = BLOCK_SIZE
+    compress: str | None = "deflate"
+    predictor: int | None = None
+    bigtiff: bool = True
 
 
 def tiled_profile(
@@ -31,10 +56,7 @@ def tiled_profile(
     transform: Any,
     nodata: float | None,
     *,
-    block_size: int = BLOCK_SIZE,
-    compress: str | None = "deflate",
-    predictor: int | None = None,
-    bigtiff: bool = True,
+    options: CreationOptions | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """A rasterio profile of a tiled GeoTIFF.
@@ -49,14 +71,9 @@ def tiled_profile(
         Coordinate reference system and affine transform (anything rasterio accepts).
     nodata : float or None
         The nodata value (``NaN`` for floats).
-    block_size : int
-        Side of the square internal tiles in pixels.
-    compress : str or None
-        Compression (``None`` for an uncompressed intermediate file).
-    predictor : int or None
-        DEFLATE predictor: 2 (horizontal differencing) for integers, 3 for floats.
-    bigtiff : bool
-        Add ``BIGTIFF="IF_SAFER"`` (BigTIFF when the file may pass 4 GB).
+    options : CreationOptions, optional
+        Block size, compression, predictor and BigTIFF; default ``CreationOptions()``
+        (256-pixel blocks, DEFLATE, no predictor, BigTIFF if safer).
     **extra
         Further creation options (e.g. ``interleave="band"``).
 
@@ -64,7 +81,16 @@ def tiled_profile(
     -------
     dict
         Keyword arguments for ``rasterio.open(path, "w", **profile)``.
+
+    Raises
+    ------
+    TypeError
+        If ``extra`` names one of the :class:`CreationOptions`.
     """
+    grouped = sorted(set(extra) & {f.name for f in fields(CreationOptions)})
+    if grouped:  # e.g. predictor=3 would silently skip the options' handling
+        raise TypeError(f"tiled_profile: pass {grouped} in options=CreationOptions(...)")
+    options = CreationOptions() if options is None else options
     profile: dict[str, Any] = {
         "driver": "GTiff",
         "width": width,
@@ -75,15 +101,15 @@ def tiled_profile(
         "transform": transform,
         "nodata": nodata,
         "tiled": True,
-        "blockxsize": block_size,
-        "blockysize": block_size,
+        "blockxsize": options.block_size,
+        "blockysize": options.block_size,
     }
-    if compress is not None:
-        profile["compress"] = compress
-    if predictor is not None:
-        profile["predictor"] = predictor
+    if options.compress is not None:
+        profile["compress"] = options.compress
+    if options.predictor is not None:
+        profile["predictor"] = options.predictor
     profile.update(extra)
-    if bigtiff:
+    if options.bigtiff:
         profile["BIGTIFF"] = "IF_SAFER"
     return profile
 

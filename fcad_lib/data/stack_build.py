@@ -38,7 +38,7 @@ from shapely.geometry import box
 
 from fcad_lib.data import terrain
 from fcad_lib.data.generated import ensure_generated
-from fcad_lib.data.geotiff import atomic_path, tiled_profile
+from fcad_lib.data.geotiff import CreationOptions, atomic_path, tiled_profile
 from fcad_lib.data.grid import Grid, target_grid, warp_scale
 from fcad_lib.data.manifest import (
     Layer,
@@ -308,7 +308,7 @@ def build_factor_stack(
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = tiled_profile(grid.width, grid.height, len(factors), "float32",
                             CRS.from_user_input(grid.crs).to_wkt(), grid.transform, np.nan,
-                            predictor=3, interleave="band")
+                            options=CreationOptions(predictor=3), interleave="band")
     with ExitStack() as stack:
         sources = {}
         for role in roles:

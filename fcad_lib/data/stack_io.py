@@ -17,7 +17,7 @@ import rasterio
 import xarray as xr
 from rasterio.windows import Window
 
-from fcad_lib.data.geotiff import BLOCK_SIZE, atomic_path, tiled_profile
+from fcad_lib.data.geotiff import BLOCK_SIZE, CreationOptions, atomic_path, tiled_profile
 from fcad_lib.factors import FACTOR_ORDER
 
 __all__ = ["BLOCK_SIZE", "open_factor_stack", "write_factor_stack"]
@@ -72,7 +72,7 @@ def write_factor_stack(
     transform = ds.rio.transform()
     # floating-point predictor 3: much better DEFLATE ratio on smooth fields
     profile = tiled_profile(width, height, len(names), "float32", crs, transform, np.nan,
-                            predictor=3, interleave="band")
+                            options=CreationOptions(predictor=3), interleave="band")
     with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
         for band, name in enumerate(names, start=1):
             dst.set_band_description(band, name)

@@ -12,15 +12,15 @@ A verdict compares two methods scored on the **same test tiles** (same split and
 * :func:`verdict`: "A beats B" only when the interval excludes 0, otherwise
   "no detectable difference".
 
-:func:`inconvenient_results` names what a reader must know before trusting a table, and
-:mod:`fcad_lib.evaluation.summaries` turns all of it into Markdown.
+:func:`distrusted_runs` finds the runs a reader must know about before trusting a table (the
+book puts all of it into words).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,13 +32,15 @@ from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, _unconverged, learnt, pre
 from fcad_lib.samples.prepared import PreparedData
 
 __all__ = [
+    "COLLAPSE_F1",
+    "DISTRUST_REASONS",
     "Bootstrap",
     "Comparison",
     "attach_tile_scores",
     "compare",
+    "distrusted_runs",
     "f1_from_counts",
     "LEARNT_AP_FACTOR",
-    "inconvenient_results",
     "learnt",
     "label_results",
     "method_label",
@@ -47,6 +49,7 @@ __all__ = [
     "pooled",
     "prevalence",
     "ranking_flips",
+    "RunId",
     "seed_table",
     "tile_counts",
     "tile_f1",
@@ -326,35 +329,58 @@ def seed_table(results: Sequence[ExperimentResult], metric: str = "f1",
     return table.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
 
 
-def inconvenient_results(results: Sequence[ExperimentResult],
-                         collapse_f1: float = 0.05) -> list[str]:
-    """Sentences naming collapsed, unconverged and degenerate runs.
+#: Test F1 below which a run counts as collapsed.
+COLLAPSE_F1 = 0.05
 
-    * collapsed: test F1 below ``collapse_f1`` at its threshold, or predicting one class for
-      (nearly) every pixel, or no landslide pixel at all at the fixed threshold 0.5;
-    * unconverged: the best epoch is the last one (``unconverged`` flag, else ``best_epoch``);
-    * degenerate threshold: recall > 0.9 with kappa < 0.05 (it calls almost everything a
+#: Why a run is not to be trusted (:func:`distrusted_runs`), in the order they are checked.
+DISTRUST_REASONS = ("collapsed", "silent_at_0.5", "unconverged", "degenerate_threshold")
+
+
+class RunId(NamedTuple):
+    """A run named by its method, split and seed."""
+
+    method: str
+    split: str
+    seed: Any
+
+
+def distrusted_runs(results: Sequence[ExperimentResult],
+                    collapse_f1: float = COLLAPSE_F1) -> dict[str, list[RunId]]:
+    """Collapsed, unconverged and degenerate runs, by reason.
+
+    * ``collapsed``: test F1 below ``collapse_f1`` at its threshold, or predicting one class
+      for (nearly) every pixel;
+    * ``silent_at_0.5``: no landslide pixel at all at the fixed threshold 0.5;
+    * ``unconverged``: the best epoch is the last one (``unconverged`` flag, else
+      ``best_epoch``);
+    * ``degenerate_threshold``: recall > 0.9 with kappa < 0.05 (it calls almost everything a
       landslide).
+
+    Returns
+    -------
+    dict
+        Reason (of :data:`DISTRUST_REASONS`) -> the runs, in the order of ``results``; only
+        reasons that some run has, in the order they are first found.
     """
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[RunId]] = {}
 
     def note(kind: str, r: ExperimentResult) -> None:
-        found.setdefault(kind, []).append(f"{method_label(r)} ({r.split}, seed {r.seed})")
+        found.setdefault(kind, []).append(RunId(method_label(r), r.split, r.seed))
 
     for r in results:
         test, counts = r.scores, r.test_counts
         n = sum(counts.values()) if counts else 0
         predicted = counts.get("tp", 0) + counts.get("fp", 0)
         if test["f1"] < collapse_f1 or (n and (predicted == 0 or predicted > 0.95 * n)):
-            note("collapsed (test F1 below 0.05 or one class everywhere)", r)
+            note("collapsed", r)
         at05 = r.test_counts_at_05
         if at05 and at05.get("tp", 0) + at05.get("fp", 0) == 0:
-            note("predicts no landslide pixel at the paper's threshold 0.5", r)
+            note("silent_at_0.5", r)
         if _unconverged(r):
-            note("unconverged (best epoch = last epoch)", r)
+            note("unconverged", r)
         if test["rec"] > 0.9 and test["kappa"] < 0.05:
-            note("degenerate threshold (recall > 0.9, kappa < 0.05)", r)
-    return [f"**{kind}**: " + ", ".join(who) + "." for kind, who in found.items()]
+            note("degenerate_threshold", r)
+    return found
 
 
 def ranking_flips(results: Sequence[ExperimentResult], splits: Sequence[str] = ("random",

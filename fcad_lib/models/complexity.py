@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -152,9 +153,36 @@ def block_table(model: keras.Model) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("block")
 
 
-def complexity_summary(table: pd.DataFrame, variant_table: pd.DataFrame,
-                       model_config: str, patch_size: int) -> str:
-    """Markdown summary of notebook 03: what CBAM costs and what the paper's variant costs.
+@dataclass(frozen=True)
+class ComplexityFacts:
+    """What notebook 03 says about complexity (:func:`complexity_facts`).
+
+    ``cbam_params`` and ``cbam_share``: parameters CBAM adds to FC-DenseNet, absolute and as a
+    fraction of FC-DenseNet's. ``largest`` / ``largest_params``: the model with the most
+    parameters; ``cheapest`` / ``cheapest_gflops``: the one with the fewest GFLOPs per patch.
+    ``paper_variant``: the configuration builds the paper's variant (else Jégou et al.'s).
+    ``paper_*`` / ``jegou_*``: FC-DenseNet built each way, and ``param_change`` /
+    ``flop_change`` the paper's way relative to Jégou's (fractions).
+    """
+
+    cbam_params: int
+    cbam_share: float
+    largest: str
+    largest_params: int
+    cheapest: str
+    cheapest_gflops: float
+    paper_variant: bool
+    paper_params: int
+    paper_gflops: float
+    jegou_params: int
+    jegou_gflops: float
+    param_change: float
+    flop_change: float
+
+
+def complexity_facts(table: pd.DataFrame, variant_table: pd.DataFrame,
+                     model_config: str) -> ComplexityFacts:
+    """What CBAM costs and what the paper's variant of FC-DenseNet costs.
 
     Parameters
     ----------
@@ -165,24 +193,25 @@ def complexity_summary(table: pd.DataFrame, variant_table: pd.DataFrame,
         :func:`complexity_table` with rows ``FC-DenseNet (Jégou)``, ``FC-DenseNet (paper)``.
     model_config : str
         The configuration the comparison builds.
-    patch_size : int
-        Patch side the FLOPs refer to.
+
+    Returns
+    -------
+    ComplexityFacts
     """
     fc, fca = table.loc["FC-DenseNet"], table.loc["FCADenseNet"]
     paper, jegou = (variant_table.loc[f"FC-DenseNet ({v})"] for v in ("paper", "Jégou"))
-    variant = "the paper" if FCDenseNetConfig.from_name(model_config).is_paper_variant \
-        else "Jégou et al."
-    return (
-        f"With the `{model_config}` configuration, CBAM adds "
-        f"{int(fca['params'] - fc['params']):,} parameters to FC-DenseNet "
-        f"({100 * (fca['params'] / fc['params'] - 1):.1f} %). The largest model here is "
-        f"{table['params'].idxmax()} ({int(table['params'].max()):,} parameters); the cheapest "
-        f"per patch is {table['gflops_per_patch'].idxmin()} "
-        f"({table['gflops_per_patch'].min():.3f} GFLOPs per {patch_size} x {patch_size} patch). "
-        f"This run builds {variant}'s variant. Built the paper's way, FC-DenseNet has "
-        f"{int(paper['params']):,} parameters and {paper['gflops_per_patch']:.3f} GFLOPs per "
-        f"patch, against {int(jegou['params']):,} and {jegou['gflops_per_patch']:.3f} built as "
-        f"Jégou et al.'s Tiramisu ({100 * (paper['params'] / jegou['params'] - 1):+.0f} % "
-        f"parameters, {100 * (paper['gflops_per_patch'] / jegou['gflops_per_patch'] - 1):+.0f} % "
-        "FLOPs)."
+    return ComplexityFacts(
+        cbam_params=int(fca["params"] - fc["params"]),
+        cbam_share=fca["params"] / fc["params"] - 1,
+        largest=table["params"].idxmax(),
+        largest_params=int(table["params"].max()),
+        cheapest=table["gflops_per_patch"].idxmin(),
+        cheapest_gflops=table["gflops_per_patch"].min(),
+        paper_variant=FCDenseNetConfig.from_name(model_config).is_paper_variant,
+        paper_params=int(paper["params"]),
+        paper_gflops=paper["gflops_per_patch"],
+        jegou_params=int(jegou["params"]),
+        jegou_gflops=jegou["gflops_per_patch"],
+        param_change=paper["params"] / jegou["params"] - 1,
+        flop_change=paper["gflops_per_patch"] / jegou["gflops_per_patch"] - 1,
     )

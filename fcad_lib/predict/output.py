@@ -19,7 +19,13 @@ import rasterio.enums
 import rasterio.shutil
 from rasterio.windows import Window
 
-from fcad_lib.data.geotiff import BLOCK_SIZE, atomic_path, cog_options, tiled_profile
+from fcad_lib.data.geotiff import (
+    BLOCK_SIZE,
+    CreationOptions,
+    atomic_path,
+    cog_options,
+    tiled_profile,
+)
 from fcad_lib.predict.tiling import TilingPlan
 
 #: Binary-map nodata value (``uint8``).
@@ -67,7 +73,7 @@ class PredictionResult:
 def gtiff_profile(src: rasterio.io.DatasetReader, dtype: str, nodata: float) -> dict:
     """Tiled, uncompressed (intermediate) one-band GeoTIFF profile on exactly ``src``'s grid."""
     return tiled_profile(src.width, src.height, 1, dtype, src.crs, src.transform, nodata,
-                         compress=None)
+                         options=CreationOptions(compress=None))
 
 
 def band_descriptions(plan: TilingPlan) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from fcad_lib.data.geotiff import atomic_path, tiled_profile
+from fcad_lib.data.geotiff import CreationOptions, atomic_path, tiled_profile
 
 #: Class names of the review map, by value.
 REVIEW_CLASSES = ("non-landslide", "landslide", "potential miss", "potential false alarm")
@@ -175,7 +175,7 @@ def write_review(probability_path: str | os.PathLike, uncertainty_path: str | os
     with rasterio.open(probability_path) as ps, rasterio.open(uncertainty_path) as us:
         prob, unc = ps.read(1), us.read(1)
         profile = tiled_profile(ps.width, ps.height, 1, "uint8", ps.crs, ps.transform,
-                                REVIEW_NODATA, predictor=2)
+                                REVIEW_NODATA, options=CreationOptions(predictor=2))
     cutoff = uncertainty_cutoff(unc, quantile)
     review = review_map(prob, unc, threshold, cutoff)
     out_path = Path(out_path)

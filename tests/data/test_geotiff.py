@@ -7,20 +7,23 @@ import pytest
 import rasterio
 from affine import Affine
 
-from fcad_lib.data.geotiff import atomic_path, atomic_paths, tiled_profile
+from fcad_lib.data.geotiff import CreationOptions, atomic_path, atomic_paths, tiled_profile
 
 
 def test_tiled_profile_writes_a_tiled_compressed_geotiff(tmp_path):
     profile = tiled_profile(300, 260, 2, "float32", "EPSG:32647",
-                            Affine(10, 0, 0, 0, -10, 0), np.nan, predictor=3)
+                            Affine(10, 0, 0, 0, -10, 0), np.nan,
+                            options=CreationOptions(predictor=3))
     with rasterio.open(tmp_path / "a.tif", "w", **profile) as dst:
         dst.write(np.ones((2, 260, 300), "float32"))
     with rasterio.open(tmp_path / "a.tif") as src:
         assert src.block_shapes == [(256, 256)] * 2
         assert src.compression.value == "DEFLATE"
-    plain = tiled_profile(8, 8, 1, "uint8", None, Affine.identity(), 255, compress=None,
-                          bigtiff=False)
+    plain = tiled_profile(8, 8, 1, "uint8", None, Affine.identity(), 255,
+                          options=CreationOptions(compress=None, bigtiff=False))
     assert "compress" not in plain and "BIGTIFF" not in plain and plain["tiled"] is True
+    with pytest.raises(TypeError, match="CreationOptions"):
+        tiled_profile(8, 8, 1, "uint8", None, Affine.identity(), 255, predictor=2)
 
 
 def test_atomic_path_moves_into_place_or_leaves_nothing(tmp_path):

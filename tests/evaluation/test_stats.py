@@ -1,4 +1,4 @@
-"""Per-tile counts, paired bootstrap intervals, verdicts and the inconvenient-result flags."""
+"""Per-tile counts, paired bootstrap intervals, verdicts and the runs to distrust."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from sklearn.metrics import confusion_matrix, f1_score
 
 from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.stats import (
+    RunId,
     compare,
-    inconvenient_results,
+    distrusted_runs,
     paired_bootstrap,
     ranking_flips,
     seed_table,
@@ -17,7 +18,6 @@ from fcad_lib.evaluation.stats import (
     tile_f1,
     verdict,
 )
-from fcad_lib.evaluation.summaries import comparison_markdown
 
 
 def test_tile_counts_match_sklearn_per_tile() -> None:
@@ -107,13 +107,8 @@ def test_compare_flags_and_flips() -> None:
     assert ranking_flips(results)[0][:2] == ("Net", "Rule")
     table = seed_table(results)
     assert table.loc["Net", ("random", "seeds")] == 2
-    flags = inconvenient_results(results)
-    assert any("unconverged" in f and "Net (random, seed 0)" in f for f in flags)
-    assert not any("blocked" in f for f in flags if "unconverged" in f)
-    md = comparison_markdown(results, [("Net", "Rule")], by_design=["motion only in landslides"])
-    assert "flips" in md and "Rule beats Net" in md and "motion only in landslides" in md
-    assert "Net beats Rule" not in md and "not comparable (Net did not learn)" in md
-    assert "best method changes with the split" in md
+    distrusted = distrusted_runs(results)
+    assert distrusted["unconverged"] == [RunId("Net", "random", 0), RunId("Net", "random", 1)]
 
 
 def test_collapsed_and_degenerate_runs_are_named() -> None:
@@ -121,9 +116,10 @@ def test_collapsed_and_degenerate_runs_are_named() -> None:
     allpos = np.array([[50, 4000, 0, 0]] * 5)
     results = [_result("Dead", "random", 0, empty), _result("Greedy", "random", 0, allpos)]
     results[1] = results[1].updated(test={**results[1].scores, "kappa": 0.0})
-    flags = " ".join(inconvenient_results(results))
-    assert "collapsed" in flags and "Dead" in flags
-    assert "degenerate threshold" in flags and "Greedy" in flags
+    distrusted = distrusted_runs(results)
+    # Greedy calls every pixel a landslide: one class everywhere, collapsed as well
+    assert distrusted["collapsed"] == [RunId("Dead", "random", 0), RunId("Greedy", "random", 0)]
+    assert distrusted["degenerate_threshold"] == [RunId("Greedy", "random", 0)]
 
 
 def test_the_bootstrap_is_paired() -> None:

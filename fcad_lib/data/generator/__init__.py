@@ -14,7 +14,12 @@ one's choosing), :mod:`~.difficulty` (how far one factor alone goes) and :mod:`~
 """
 
 from fcad_lib.data.generator.area import generated_area
-from fcad_lib.data.generator.difficulty import threshold_rule_difficulty, worst_case
+from fcad_lib.data.generator.difficulty import (
+    DEFAULT_TARGET_F1,
+    meets_target,
+    threshold_rule_difficulty,
+    worst_case,
+)
 from fcad_lib.data.generator.insar import HEADING_DEG, INCIDENCE_DEG, LOS_UNIT_ENU
 from fcad_lib.data.generator.landslides import sample_areas_m2
 from fcad_lib.data.generator.params import GeneratorParams, step_rate_mm_per_yr
@@ -32,6 +37,8 @@ __all__ = [
     "Scene",
     "threshold_rule_difficulty",
     "worst_case",
+    "meets_target",
+    "DEFAULT_TARGET_F1",
     "sample_areas_m2",
     "step_rate_mm_per_yr",
     "LITHOLOGY_UNITS",

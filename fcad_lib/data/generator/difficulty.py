@@ -9,23 +9,22 @@ north / south, each used once for fitting and once for testing.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from fcad_lib.data.study_area import load_study_area
-
 __all__ = [
+    "DEFAULT_TARGET_F1",
     "best_threshold",
-    "difficulty_markdown",
+    "meets_target",
     "rule_f1",
     "threshold_rule_difficulty",
     "worst_case",
 ]
 
+#: Highest test F1 a single-factor rule may reach on a fair test area (issue 8).
 DEFAULT_TARGET_F1 = 0.30
 
 
@@ -149,28 +148,14 @@ def worst_case(table: pd.DataFrame) -> pd.DataFrame:
     return table.loc[idx].sort_values("test_f1", ascending=False, ignore_index=True)
 
 
-def difficulty_markdown(table: pd.DataFrame, target: float = DEFAULT_TARGET_F1) -> str:
-    """Markdown table of :func:`worst_case` and one line saying whether the target holds."""
-    best = worst_case(table)
-    cols = ["factor", "rule", "fit_half", "threshold", "test_precision", "test_recall", "test_f1"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in best[cols].itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v)
-                                       for v in row) + " |")
-    top = best.iloc[0]
-    verdict = "meets" if top["test_f1"] <= target else "MISSES"
-    lines.append(f"\nBest single-factor rule: `{top['rule']}` with test F1 {top['test_f1']:.3f} "
-                 f"({verdict} the target F1 <= {target:.2f}).")
-    return "\n".join(lines)
+def meets_target(table: pd.DataFrame, target: float = DEFAULT_TARGET_F1) -> bool:
+    """Whether no single-factor rule of ``table`` reaches a test F1 above ``target``.
 
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m fcad_lib.data.generator.difficulty AREA``: the table of one manifest area."""
-    parser = argparse.ArgumentParser(description="Single-factor threshold-rule difficulty.")
-    parser.add_argument("area", help="study area of data_manifest.yml with an inventory")
-    args = parser.parse_args(argv)
-    print(difficulty_markdown(threshold_rule_difficulty(load_study_area(args.area))))
-
-
-if __name__ == "__main__":
-    main()
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`threshold_rule_difficulty` (or :func:`worst_case`) of an area.
+    target : float
+        The highest test F1 a rule may reach for the area to be a fair test.
+    """
+    return bool(worst_case(table).iloc[0]["test_f1"] <= target)

@@ -154,26 +154,63 @@ def _try_place(
     return Landslide(poly, kind, 0.0, cx, cy, a, b, az, n_px=n_px), n_px
 
 
+@dataclass(frozen=True)
+class Hillslopes:
+    """The grid and terrain landslides are placed on (:func:`place_landslides`).
+
+    Parameters
+    ----------
+    transform : Affine
+        Pixel-to-map transform of the square grid.
+    res : float
+        Pixel size in metres.
+    slope : numpy.ndarray
+        Slope in degrees, ``(n, n)``.
+    azimuth_deg : numpy.ndarray
+        Downslope direction in degrees clockwise from north (the smoothed aspect).
+    water : numpy.ndarray
+        Bool, ``True`` on water (no landslide there).
+    """
+
+    transform: Affine
+    res: float
+    slope: np.ndarray
+    azimuth_deg: np.ndarray
+    water: np.ndarray
+
+
 def place_landslides(
     rng: np.random.Generator,
-    transform: Affine,
-    n: int,
-    res: float,
+    hills: Hillslopes,
     susceptibility: np.ndarray,
-    slope: np.ndarray,
-    azimuth_deg: np.ndarray,
-    water: np.ndarray,
     target_px: int,
 ) -> tuple[list[Landslide], np.ndarray]:
-    """Place non-overlapping landslides until ``target_px`` pixels are covered (+-3 %)."""
+    """Place non-overlapping landslides until ``target_px`` pixels are covered (+-3 %).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The placement's random stream.
+    hills : Hillslopes
+        Grid and terrain.
+    susceptibility : numpy.ndarray
+        Relative chance of a landslide centre in each pixel (:func:`susceptibility`).
+    target_px : int
+        Pixels to cover.
+
+    Returns
+    -------
+    tuple
+        The landslides and the bool raster of the pixels they occupy.
+    """
+    n, res = hills.water.shape[0], hills.res
     px_area = res * res
     a_min = 10 * px_area
     a_max = max(min(1e6, 0.3 * target_px * px_area), 4 * a_min)
     cdf = np.cumsum(susceptibility.ravel())
     cdf /= cdf[-1]
-    st = _Placement(
-        transform, n, res, cdf, slope, azimuth_deg, water, np.zeros((n, n), dtype=bool), []
-    )
+    st = _Placement(hills.transform, n, res, cdf, hills.slope, hills.azimuth_deg, hills.water,
+                    np.zeros((n, n), dtype=bool), [])
     covered = 0
     tries = 0
     max_tries = 200 * max(10, target_px // 10)

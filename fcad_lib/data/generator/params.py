@@ -146,6 +146,19 @@ class GeneratorParams:
             raise ValueError(f"unknown generator confounder parameter(s) {unknown}")
         return cls(**values)
 
+    @classmethod
+    def from_manifest(cls, params: Mapping[str, Any] | GeneratorParams) -> GeneratorParams:
+        """From an area's ``generator.params`` block of the manifest.
+
+        The block also holds the grid (seed, size, CRS), which is ignored here, and may nest
+        the confounders under ``confounders`` or list them beside the grid.
+        """
+        if isinstance(params, GeneratorParams):
+            return params
+        merged = {**params, **dict(params.get("confounders") or {})}
+        known = {f.name for f in fields(cls)}
+        return cls.from_mapping({k: v for k, v in merged.items() if k in known})
+
     def density(self, name: str) -> float:
         """Area density ``name`` times ``density_scale`` (fractions capped at 1)."""
         value = getattr(self, name) * self.density_scale

@@ -71,8 +71,8 @@ def _landslides(rng, t, transform, res, ratio, p: GeneratorParams):
     # Place more than the inventory holds: the surplus is what the inventory misses.
     total_px = int(round(label_px * (1.0 + p.unmapped_active_fraction)
                          / (1.0 - 0.35 * p.unmapped_small_fraction)))
-    slides, _ = landslides.place_landslides(
-        rng["inv"], transform, n, res, susc, slope, t["smooth_aspect"], water, total_px)
+    hills = landslides.Hillslopes(transform, res, slope, t["smooth_aspect"], water)
+    slides, _ = landslides.place_landslides(rng["inv"], hills, susc, total_px)
     activity.assign_activity(rng["activity"], slides, p)
     activity.select_unmapped(rng["activity"], slides, label_px, p)
     shifted = activity.shift_labels(rng["labels"], slides, res, p)

@@ -21,7 +21,7 @@ from rasterio.transform import Affine
 from fcad_lib.data.checksums import CHECKSUM_FILE, sha256_file
 from fcad_lib.data.generator.params import GeneratorParams
 from fcad_lib.data.generator.scene import generate_scene
-from fcad_lib.data.geotiff import atomic_paths, tiled_profile
+from fcad_lib.data.geotiff import CreationOptions, atomic_paths, tiled_profile
 
 RASTER_FILES = ("deformation_rate", "B2", "B3", "B4", "B8", "dem", "lithology")
 INVENTORY_FILE = "landslides.gpkg"
@@ -43,7 +43,8 @@ def _write_geotiff(
     block = 256 if array.shape[0] >= 256 and array.shape[1] >= 256 else 128
     profile = tiled_profile(
         array.shape[1], array.shape[0], 1, array.dtype.name, crs, transform,
-        -1 if is_int else np.nan, block_size=block, predictor=2 if is_int else 3,
+        -1 if is_int else np.nan,
+        options=CreationOptions(block_size=block, predictor=2 if is_int else 3),
     )
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(array, 1)
