@@ -63,7 +63,7 @@ def main() -> None:
             r = run_baseline(name, data, ExperimentSpec(model="unet", **base), n_pixels=50000)
             print(json.dumps({"benchmark": "recipe_choice", "variant": name, "model": name,
                               "split": split, "seed": int(seed), "val_ap": None,
-                              "test_ap": r["ap"], "test_f1": r["test"]["f1"]}), flush=True)
+                              "test_ap": r.ap, "test_f1": r.scores["f1"]}), flush=True)
         for model in args.models:
             for variant in args.variants:
                 spec = ExperimentSpec(model=model, **{**base, **VARIANTS[variant]})
@@ -74,9 +74,9 @@ def main() -> None:
                     "benchmark": "recipe_choice", "variant": variant, "model": model,
                     "split": split, "seed": int(seed),
                     "steps": spec.epochs * spec.steps_per_epoch,
-                    "val_ap": r["val"]["ap"], "test_ap": r["ap"], "test_f1": r["test"]["f1"],
-                    "test_prevalence": r["test_prevalence"], "best_epoch": r["best_epoch"],
-                    "epochs_run": r["epochs_run"], "converged": r["converged"],
+                    "val_ap": r.val_scores["ap"], "test_ap": r.ap, "test_f1": r.scores["f1"],
+                    "test_prevalence": r.test_prevalence, "best_epoch": r.best_epoch,
+                    "epochs_run": r.epochs_run, "converged": r.converged,
                     "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
 
 

@@ -4,7 +4,8 @@ Each function takes the tables a notebook writes (``comparison.csv``, ``ablation
 ``balakot.csv``, ``hk_gains.csv`` and the verdict tables) and returns a MyST ``admonition``: what
 was compared, at what budget, what can be concluded and what cannot. A verdict "A beats B" is
 repeated only where the verdict table says so, which it does only when both sides learnt
-(:func:`fcad_lib.evaluation.runs.learnt`); the same rule is applied here to the rows of a table.
+(:func:`fcad_lib.evaluation.runs.learnt`); the same rule
+(:func:`fcad_lib.evaluation.runs.learnt_rule`) is applied here to the rows of a table.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR
+from fcad_lib.evaluation.result import ExperimentResult
+from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, learnt_rule
 
 #: How the rule for "learnt" reads on a page.
 LEARNT_RULE = (f"test AP at least {LEARNT_AP_FACTOR:g}× the landslide prevalence of the test "
@@ -35,26 +37,37 @@ def box(sentences: Sequence[str], title: str = "Conclusion") -> str:
     return f":::{{admonition}} {title}\n:class: tip\n{body}\n:::"
 
 
+def _cell(row: pd.Series, column: str) -> Any:
+    """A row's value, ``None`` where the column is missing or the cell empty."""
+    value = row.get(column)
+    return None if value is None or pd.isna(value) else value
+
+
+def _row_learnt(row: pd.Series) -> bool:
+    """:func:`fcad_lib.evaluation.runs.learnt_rule` from one row of a result table."""
+    ap, prev = _cell(row, "ap"), _cell(row, "test_prevalence")
+    pre, rec = _cell(row, "pre"), _cell(row, "rec")
+    # the table has no counts: a collapse shows as recall 0 (no pixel predicted) or recall 1 at
+    # the prevalence's precision (every pixel)
+    collapsed = rec is not None and (float(rec) == 0 or (
+        float(rec) > 0.99 and pre is not None and prev is not None
+        and float(pre) < 1.05 * float(prev)))
+    converged = _cell(row, "converged")  # None for a baseline; "True" / "False" read from CSV
+    return learnt_rule(None if ap is None or prev is None else float(ap),
+                       None if prev is None else float(prev), collapsed,
+                       None if converged is None else str(converged) == "True")
+
+
 def learnt_rows(frame: pd.DataFrame) -> pd.Series:
     """Whether each row (one run) learnt, by the book's rule, from the columns of a result table.
 
     The table has ``ap`` and ``test_prevalence``; ``converged`` where the row is a network;
     ``pre`` and ``rec`` to see a collapse (no pixel predicted: recall 0; every pixel: recall 1
-    at the prevalence's precision). A missing column does not count against a row.
+    at the prevalence's precision). A missing column does not count against a row. The rule is
+    the library's (:func:`fcad_lib.evaluation.runs.learnt_rule`), applied row by row.
     """
-    ok = pd.Series(True, index=frame.index)
-    if {"ap", "test_prevalence"} <= set(frame.columns):
-        prev = frame["test_prevalence"].astype(float)
-        ok &= ~(frame["ap"].astype(float) < LEARNT_AP_FACTOR * prev).fillna(False)
-    if "rec" in frame.columns:
-        rec = frame["rec"].astype(float)
-        ok &= ~(rec == 0).fillna(False)
-        if {"pre", "test_prevalence"} <= set(frame.columns):
-            ok &= ~((rec > 0.99) & (frame["pre"] < 1.05 * frame["test_prevalence"])).fillna(False)
-    if "converged" in frame.columns:
-        conv = frame["converged"].map(lambda v: None if pd.isna(v) else str(v) == "True")
-        ok &= ~(conv == False).fillna(False)  # noqa: E712 - None (a baseline) is not False
-    return ok
+    return pd.Series([_row_learnt(row) for _, row in frame.iterrows()], index=frame.index,
+                     dtype=bool)
 
 
 def learnt_sentence(runs: pd.DataFrame, what: str = "network runs") -> str:
@@ -378,14 +391,15 @@ def overall_conclusion(folder: str | Path, params: Mapping[str, Any] | None, pro
     return box(says, title or f"Conclusion ({profile} profile)")
 
 
-def map_conclusion(training: Mapping[str, Any], held_out: pd.DataFrame | None, auroc: float,
+def map_conclusion(training: ExperimentResult, held_out: pd.DataFrame | None, auroc: float,
                    passes: int, budget: str) -> str:
     """The conclusion of notebook 07: the whole-area map of notebook 04's network.
 
     Parameters
     ----------
-    training : mapping
-        The result of the run behind the map (``training.json``).
+    training : ExperimentResult
+        The result of the run behind the map (``training.json``, read with
+        :meth:`~fcad_lib.evaluation.result.ExperimentResult.read`).
     held_out : pandas.DataFrame or None
         Object scores on the test tiles (``object_scores_test_tiles.csv``), row ``all``.
     auroc : float
@@ -398,13 +412,12 @@ def map_conclusion(training: Mapping[str, Any], held_out: pd.DataFrame | None, a
     from fcad_lib.evaluation.runs import learnt
     from fcad_lib.models import DISPLAY_NAMES
 
-    spec = training["spec"]
-    ok = learnt(dict(training))
-    name = DISPLAY_NAMES.get(spec["model"], spec["model"])
-    says = [f"The map comes from one {name} run ({spec['split']} split, seed "
-            f"{spec['seed']}). {budget}",
+    ok = learnt(training)
+    name = DISPLAY_NAMES.get(training.model, training.model)
+    says = [f"The map comes from one {name} run ({training.split} split, seed "
+            f"{training.seed}). {budget}",
             f"That run {'learnt' if ok else 'did not learn'} by the book's rule (test AP "
-            f"{training['ap']:.3f} against a prevalence of {training['test_prevalence']:.3f})"
+            f"{training.ap:.3f} against a prevalence of {training.test_prevalence:.3f})"
             + ("." if ok else "; the map below shows the machinery, not a useful map.")]
     if held_out is not None and "all" in held_out.index:
         row = held_out.loc["all"]

@@ -7,13 +7,13 @@ The numbers are :mod:`fcad_lib.analysis.real_balakot`'s (:class:`TerrainEvidence
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from fcad_book.sentences.review import by_side_sentence, review_summary
 from fcad_lib.analysis.real_balakot import review_facts, terrain_evidence
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR
 from fcad_lib.predict.review import ErrorsBySide
 
@@ -73,14 +73,14 @@ def terrain_statement(frame: pd.DataFrame, objects: pd.DataFrame, prevalence: fl
     return can + "\n\n" + cannot
 
 
-def review_statement(run: dict[str, Any], label: str, review: np.ndarray, auroc: float,
+def review_statement(run: ExperimentResult, label: str, review: np.ndarray, auroc: float,
                      auroc_test: float, passes: int, n_runs: int,
                      by_side: ErrorsBySide | None = None) -> str:
     """What the review map of one Balakot network shows, and whether that network learnt.
 
     Parameters
     ----------
-    run : dict
+    run : ExperimentResult
         The network's result (:func:`fcad_lib.analysis.real_balakot.best_by_validation`):
         ``spec``, ``val``, ``threshold``, the test scores and counts that
         :func:`fcad_lib.evaluation.runs.learnt` reads.

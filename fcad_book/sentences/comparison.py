@@ -12,8 +12,8 @@ design_effects`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.stats import (
     COLLAPSE_F1,
     LEARNT_AP_FACTOR,
@@ -36,13 +36,13 @@ def _reasons(collapse_f1: float) -> dict[str, str]:
     }
 
 
-def inconvenient_results(results: Sequence[dict[str, Any]],
+def inconvenient_results(results: Sequence[ExperimentResult],
                          collapse_f1: float = COLLAPSE_F1) -> list[str]:
     """Sentences naming collapsed, unconverged and degenerate runs.
 
     Parameters
     ----------
-    results : sequence of dict
+    results : sequence of ExperimentResult
         Results with ``spec``, ``test`` and, where known, ``test_counts``,
         ``test_counts_at_0.5`` and the convergence flags.
     collapse_f1 : float
@@ -60,7 +60,7 @@ def inconvenient_results(results: Sequence[dict[str, Any]],
             for kind, runs in distrusted_runs(results, collapse_f1).items()]
 
 
-def _best_lines(results: Sequence[dict[str, Any]], splits: Sequence[str]) -> list[str]:
+def _best_lines(results: Sequence[ExperimentResult], splits: Sequence[str]) -> list[str]:
     table = seed_table(results)
     lines = []
     for split in splits:
@@ -75,7 +75,7 @@ def _best_lines(results: Sequence[dict[str, Any]], splits: Sequence[str]) -> lis
     return lines
 
 
-def _split_lines(results: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]],
+def _split_lines(results: Sequence[ExperimentResult], pairs: Sequence[tuple[str, str]],
                  splits: Sequence[str]) -> list[str]:
     """The best method and the stated pairs whose order changes between the first two splits."""
     stated = {frozenset(p) for p in pairs}
@@ -96,7 +96,7 @@ def _split_lines(results: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, s
     return lines
 
 
-def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]],
+def comparison_markdown(results: Sequence[ExperimentResult], pairs: Sequence[tuple[str, str]],
                         splits: Sequence[str] = ("random", "blocked"),
                         by_design: Sequence[str] = (), quick: bool = False,
                         n_boot: int = 2000, level: float = 0.95) -> str:
@@ -104,7 +104,7 @@ def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple
 
     Parameters
     ----------
-    results : sequence of dict
+    results : sequence of ExperimentResult
         Results of networks and baselines, each with ``label`` (or a spec model name),
         ``test``, ``test_counts`` and ``test_tile_counts``.
     pairs : sequence of (str, str)
@@ -144,7 +144,7 @@ def comparison_markdown(results: Sequence[dict[str, Any]], pairs: Sequence[tuple
         lines.append("**Built into the generated data** (a result that follows from these is "
                      "not a finding about landslides):\n\n"
                      + "\n".join(f"- {d}" for d in by_design))
-    seeds = {r["spec"]["seed"] for r in results}
+    seeds = {r.seed for r in results}
     if len(seeds) == 1:
         lines.append("With one seed the intervals cover which tiles were tested, not how "
                      "differently the networks train from another initialisation.")

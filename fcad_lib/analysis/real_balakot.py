@@ -25,6 +25,7 @@ from rasterio import features
 from rasterio.windows import Window
 
 from fcad_lib.evaluation.objects import match_objects, object_scores, restrict_to
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.runs import learnt, prevalence, run_diagnostics
 from fcad_lib.samples.prepared import PreparedData
 
@@ -48,25 +49,25 @@ BALAKOT_COLUMNS = ("model", "split", "seed", "pre", "rec", "f1", "kappa", "miou"
                    "test_prevalence", "ece", "brier", "ece_calibrated", "brier_calibrated")
 
 
-def balakot_frame(results: Sequence[dict[str, Any]], labels: Sequence[str]) -> pd.DataFrame:
+def balakot_frame(results: Sequence[ExperimentResult], labels: Sequence[str]) -> pd.DataFrame:
     """One row per run with :data:`BALAKOT_COLUMNS` (``ap`` NaN where a run has none)."""
     rows = [{
-        "model": label, "split": r["spec"]["split"], "seed": r["spec"]["seed"],
-        **{k: r["test"].get(k, r.get(k, np.nan)) for k in ("pre", "rec", "f1", "kappa", "miou",
-                                                             "ap")},
-        "threshold": r["threshold"], "ece": r["test"].get("ece"),
-        "brier": r["test"].get("brier"), **run_diagnostics(r),
+        "model": label, "split": r.split, "seed": r.seed,
+        **{k: r.scores.get(k, r.record.get(k, np.nan)) for k in ("pre", "rec", "f1", "kappa",
+                                                                 "miou", "ap")},
+        "threshold": r.threshold, "ece": r.scores.get("ece"),
+        "brier": r.scores.get("brier"), **run_diagnostics(r),
     } for r, label in zip(results, labels, strict=True)]
     return pd.DataFrame(rows, columns=list(BALAKOT_COLUMNS))
 
 
-def probability_mosaic(result: dict[str, Any], data: PreparedData, shape: tuple[int, int],
+def probability_mosaic(result: ExperimentResult, data: PreparedData, shape: tuple[int, int],
                        split: str = "test", batch_size: int = 8) -> np.ndarray:
     """A trained network's probability on one split's patches, placed on the stack grid.
 
     Parameters
     ----------
-    result : dict
+    result : ExperimentResult
         :func:`fcad_lib.training.experiments.run_experiment` output (its ``bundle_dir``).
     data : PreparedData
         The patches it was trained and tested on.
@@ -81,7 +82,9 @@ def probability_mosaic(result: dict[str, Any], data: PreparedData, shape: tuple[
     from fcad_lib.bundle import load_bundle
     from fcad_lib.evaluation.inference import predict_patches
 
-    model, prep = load_bundle(result["bundle_dir"])
+    if result.bundle_dir is None:
+        raise ValueError(f"result {result.slug} has no saved model (a baseline?)")
+    model, prep = load_bundle(result.bundle_dir)
     idx = data.splits[split]
     prob = predict_patches(model, prep.normalizer, data.patches, idx, batch_size=batch_size)
     out = np.full(shape, np.nan, dtype=np.float32)
@@ -210,18 +213,18 @@ def terrain_evidence(frame: pd.DataFrame, prevalence: float,
                            best_network, best_baseline)
 
 
-def _val_ap(result: dict[str, Any]) -> float:
-    ap = (result.get("val") or {}).get("ap")
+def _val_ap(result: ExperimentResult) -> float:
+    ap = result.val_scores.get("ap")
     return float(ap) if ap is not None else float("nan")
 
 
-def best_by_validation(results: Sequence[dict[str, Any]], split: str | None = None
-                       ) -> dict[str, Any]:
+def best_by_validation(results: Sequence[ExperimentResult], split: str | None = None
+                       ) -> ExperimentResult:
     """The network run with the highest validation AP, chosen without looking at the test split.
 
     Parameters
     ----------
-    results : sequence of dict
+    results : sequence of ExperimentResult
         :func:`fcad_lib.training.experiments.run_experiment` and baseline results; only the
         networks (the results with a ``bundle_dir``) and a finite ``val["ap"]`` compete.
     split : str, optional
@@ -229,7 +232,7 @@ def best_by_validation(results: Sequence[dict[str, Any]], split: str | None = No
 
     Returns
     -------
-    dict
+    ExperimentResult
         The winning result (the first of equals, in the order given).
 
     Raises
@@ -237,8 +240,8 @@ def best_by_validation(results: Sequence[dict[str, Any]], split: str | None = No
     ValueError
         No network run of ``split`` has a validation AP.
     """
-    candidates = [r for r in results if r.get("bundle_dir")
-                  and (split is None or r["spec"]["split"] == split)
+    candidates = [r for r in results if r.bundle_dir is not None
+                  and (split is None or r.split == split)
                   and np.isfinite(_val_ap(r))]
     if not candidates:
         raise ValueError(f"no network run{f' of the {split} split' if split else ''} has a "
@@ -307,21 +310,19 @@ class ReviewFacts:
     converged: bool | None = None
 
 
-def review_facts(run: dict[str, Any]) -> ReviewFacts:
+def review_facts(run: ExperimentResult) -> ReviewFacts:
     """The facts of the reviewed network's run: its choice, its scores and whether it learnt.
 
     Parameters
     ----------
-    run : dict
+    run : ExperimentResult
         The network's result (:func:`best_by_validation`): ``spec``, ``val``, ``threshold``,
         the test scores and counts that :func:`fcad_lib.evaluation.runs.learnt` reads.
     """
-    counts = run.get("test_counts") or {}
+    counts = run.test_counts
     n = sum(counts.values())
     share = (counts.get("tp", 0) + counts.get("fp", 0)) / n if n else None
     return ReviewFacts(
-        split=run["spec"]["split"], seed=run["spec"]["seed"], val_ap=_val_ap(run),
-        learnt=learnt(run), test_ap=run.get("ap", (run.get("test") or {}).get("ap")),
-        prevalence=prevalence(run), predicted_share=share,
-        threshold=run.get("threshold"),
-        converged=run.get("converged"))
+        split=run.split, seed=run.seed, val_ap=_val_ap(run), learnt=learnt(run),
+        test_ap=run.ap, prevalence=prevalence(run), predicted_share=share,
+        threshold=run.threshold, converged=run.converged)

@@ -16,6 +16,7 @@ import numpy as np
 
 from fcad_lib.bundle import load_bundle
 from fcad_lib.evaluation.inference import predict_patches
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.samples.prepared import PreparedData
 
 __all__ = ["ZoomPrediction", "patch_at", "pick_examples", "predict_zooms"]
@@ -100,7 +101,7 @@ class ZoomPrediction:
 def predict_zooms(
     data: PreparedData,
     examples: Sequence[dict[str, Any]],
-    results: Mapping[str, dict[str, Any]],
+    results: Mapping[str, ExperimentResult],
     prepared_by_name: Mapping[str, Any] | None = None,
 ) -> dict[str, ZoomPrediction]:
     """Each saved model's probability over the patches of ``examples``.
@@ -112,7 +113,7 @@ def predict_zooms(
     examples : sequence of dict
         From :func:`pick_examples`.
     results : mapping
-        Column title -> experiment result (``bundle_dir`` and ``threshold`` are used).
+        Column title -> network result (``bundle_dir`` and ``threshold`` are used).
     prepared_by_name : mapping, optional
         Column title -> PreparedData with that model's channels (ablations); default ``data``.
 
@@ -124,10 +125,12 @@ def predict_zooms(
     prepared_by_name = prepared_by_name or {}
     out = {}
     for name, result in results.items():
-        model, prep = load_bundle(result["bundle_dir"])
+        if result.bundle_dir is None or result.threshold is None:
+            raise ValueError(f"{name}: result {result.slug} has no saved model and threshold")
+        model, prep = load_bundle(result.bundle_dir)
         own = prepared_by_name.get(name, data).patches
         # one patch per pass, as the figure always drew them
         prob = predict_patches(model, prep.normalizer, own,
                                [patch_at(own, ex["origin"]) for ex in examples], batch_size=1)
-        out[name] = ZoomPrediction(prob, float(result["threshold"]))
+        out[name] = ZoomPrediction(prob, result.threshold)
     return out

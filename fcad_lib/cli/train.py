@@ -217,12 +217,13 @@ def train_area(area_name: str, out: str | os.PathLike[str],
         data.preprocessing.grid = replace(data.preprocessing.grid, profile=s.profile)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".fcad-train-", dir=out) as work:
-        result = run_experiment(ds, spec, work, reuse=False, prepared=data, verbose=verbose)
-        bundle = Path(result["bundle_dir"])
+        run = run_experiment(ds, spec, work, reuse=False, prepared=data, verbose=verbose)
+        bundle = run.bundle_dir  # a network's: never None
         for name in (MODEL_FILE, PREPROCESSING_FILE, CONFIG_FILE, HISTORY_FILE):
-            if (bundle / name).exists():
+            if bundle is not None and (bundle / name).exists():
                 shutil.copy2(bundle / name, out / name)
-    result = {**result, "bundle_dir": str(out), "area": area.name,
+    # the command's own record (area, profile ...): a plain dict, as written to out/result.json
+    result = {**run.to_dict(), "bundle_dir": str(out), "area": area.name,
               "manifest": str(area.manifest_path), "profile": s.profile, "recipe": params["recipe"],
               "factors_missing": missing}
     (out / "result.json").write_text(dumps(result, indent=2) + "\n")

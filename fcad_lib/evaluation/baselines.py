@@ -17,8 +17,9 @@ A network earns its place only by beating what a simpler method does on the same
 
 :func:`run_baseline` scores either on the **test patches of a prepared split**
 (:class:`fcad_lib.samples.prepared.PreparedData`) with :mod:`fcad_lib.evaluation.metrics`
-and returns a dict shaped like :func:`fcad_lib.training.experiments.run_experiment`'s result,
-plus per-tile counts for :mod:`fcad_lib.evaluation.stats` and the average precision ``ap``.
+and returns an :class:`~fcad_lib.evaluation.result.ExperimentResult` shaped like
+:func:`fcad_lib.training.experiments.run_experiment`'s, plus per-tile counts for
+:mod:`fcad_lib.evaluation.stats` and the average precision ``ap``.
 Raw (not z-scored) factor values are used: a threshold in mm/yr can be read.
 """
 
@@ -36,8 +37,8 @@ import numpy as np
 
 from fcad_lib.evaluation.calibration import tile_calibration
 from fcad_lib.evaluation.metrics import ThresholdSweep, scores_from_counts
+from fcad_lib.evaluation.result import ExperimentResult, result_path
 from fcad_lib.evaluation.stats import tile_counts
-from fcad_lib.jsonio import dumps
 from fcad_lib.samples.prepared import PreparedData
 
 __all__ = [
@@ -248,7 +249,7 @@ def baseline_slug(name: str, spec: Any, n_pixels: int = 20000) -> str:
 
 
 def run_baseline(name: str, data: PreparedData, spec: Any, run_dir: str | Path | None = None,
-                 n_pixels: int = 20000, reuse: bool = True) -> dict[str, Any]:
+                 n_pixels: int = 20000, reuse: bool = True) -> ExperimentResult:
     """Fit one baseline on a prepared split and score it on the test patches.
 
     Parameters
@@ -260,7 +261,8 @@ def run_baseline(name: str, data: PreparedData, spec: Any, run_dir: str | Path |
     spec : ExperimentSpec or dict
         The networks' spec; its split, seed, factors and tag are recorded.
     run_dir : str or Path, optional
-        When given, the result is cached in ``run_dir/experiments/<slug>/result.json``.
+        When given, the result is cached in ``run_dir/experiments/<slug>/result.json``
+        (:func:`fcad_lib.evaluation.result.result_path`).
     n_pixels : int
         Training pixels of the gradient boosting.
     reuse : bool
@@ -268,15 +270,16 @@ def run_baseline(name: str, data: PreparedData, spec: Any, run_dir: str | Path |
 
     Returns
     -------
-    dict
-        ``spec`` (model = ``name``), ``threshold``, ``val`` (on the fitting pixels for the rule),
-        ``test``, ``test_at_0.5``, counts, ``test_tile_counts``, ``ap``, ``rule`` (threshold
-        rule only), ``best_epoch`` = ``None``.
+    ExperimentResult
+        Its record holds ``spec`` (model = ``name``), ``threshold``, ``val`` (on the fitting
+        pixels for the rule), ``test``, ``test_at_0.5``, counts, ``test_tile_counts``, ``ap``,
+        ``rule`` (threshold rule only), ``best_epoch`` = ``None`` (no ``curve``, no
+        ``bundle_dir``).
     """
     spec_d, slug = _spec_and_slug(name, spec, n_pixels)
-    path = Path(run_dir) / "experiments" / slug / "result.json" if run_dir else None
+    path = result_path(run_dir, slug) if run_dir else None
     if reuse and path is not None and path.exists():
-        return json.loads(path.read_text())
+        return ExperimentResult.read(path)
 
     from sklearn.metrics import average_precision_score
 
@@ -311,7 +314,7 @@ def run_baseline(name: str, data: PreparedData, spec: Any, run_dir: str | Path |
         calib = tile_calibration(score_te, y_te, tile_te, len(data.splits["test"]))
         test = {**test, "ece": calib.ece, "brier": calib.brier}
         extra_out["calibration"] = {"temperature": None, "raw": calib.to_dict()}
-    result = {
+    result = ExperimentResult({
         "spec": spec_d, "slug": slug, "label": BASELINE_DISPLAY_NAMES[name],
         "channels": channels, "threshold": float(threshold), "val": val,
         "test": {**test, "ap": ap}, "test_at_0.5": test_05,
@@ -322,10 +325,9 @@ def run_baseline(name: str, data: PreparedData, spec: Any, run_dir: str | Path |
         "n_positive_test_px": int(y_te.sum()),
         "best_epoch": None, "epochs_run": None, "unconverged": None,
         "train_seconds": time.perf_counter() - t0,
-    }
+    })
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dumps(result, indent=2))
+        result.write(path)
     return result
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from fcad_lib.evaluation.calibration import TileCalibration, paired_calibration_bootstrap
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.stats import method_label
 
 __all__ = ["CALIBRATED_SUFFIX", "calibration_intervals", "calibration_table",
@@ -17,14 +18,14 @@ __all__ = ["CALIBRATED_SUFFIX", "calibration_intervals", "calibration_table",
 CALIBRATED_SUFFIX = " (calibrated)"
 
 
-def _tiles(results: Sequence[dict[str, Any]], split: str) -> dict[str, dict[int, Any]]:
+def _tiles(results: Sequence[ExperimentResult], split: str) -> dict[str, dict[int, Any]]:
     """``{label: {seed: TileCalibration}}`` of one split, calibrated networks as own labels."""
     out: dict[str, dict[int, TileCalibration]] = {}
     for r in results:
-        detail = r.get("calibration")
-        if not detail or r["spec"]["split"] != split:
+        detail = r.calibration
+        if not detail or r.split != split:
             continue
-        seed, label = int(r["spec"]["seed"]), method_label(r)
+        seed, label = r.seed, method_label(r)
         out.setdefault(label, {})[seed] = TileCalibration.from_dict(detail["raw"])
         if detail.get("calibrated"):
             out.setdefault(label + CALIBRATED_SUFFIX, {})[seed] = TileCalibration.from_dict(
@@ -32,7 +33,7 @@ def _tiles(results: Sequence[dict[str, Any]], split: str) -> dict[str, dict[int,
     return out
 
 
-def reliability_curves(results: Sequence[dict[str, Any]], split: str = "random"
+def reliability_curves(results: Sequence[ExperimentResult], split: str = "random"
                        ) -> dict[str, list[TileCalibration]]:
     """``{label: [TileCalibration of each seed]}`` of one split, for the reliability diagram.
 
@@ -43,7 +44,7 @@ def reliability_curves(results: Sequence[dict[str, Any]], split: str = "random"
             for label, by_seed in _tiles(results, split).items()}
 
 
-def calibration_table(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def calibration_table(results: Sequence[ExperimentResult]) -> pd.DataFrame:
     """ECE and Brier score per method and split, before and after calibration (seed means).
 
     Methods without a probability (the threshold rule) are left out. ``T`` is the mean
@@ -51,13 +52,13 @@ def calibration_table(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """
     rows = []
     for r in results:
-        detail = r.get("calibration")
+        detail = r.calibration
         if not detail:
             continue
-        cal = r.get("test_calibrated") or {}
-        rows.append({"method": method_label(r), "split": r["spec"]["split"],
-                     "seed": r["spec"]["seed"], "ECE": r["test"].get("ece"),
-                     "Brier": r["test"].get("brier"), "ECE calibrated": cal.get("ece"),
+        cal = r.scores_of("test_calibrated")
+        rows.append({"method": method_label(r), "split": r.split, "seed": r.seed,
+                     "ECE": r.scores.get("ece"), "Brier": r.scores.get("brier"),
+                     "ECE calibrated": cal.get("ece"),
                      "Brier calibrated": cal.get("brier"), "T": detail.get("temperature")})
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -67,7 +68,7 @@ def calibration_table(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return table.drop(columns="seed")
 
 
-def calibration_intervals(results: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]],
+def calibration_intervals(results: Sequence[ExperimentResult], pairs: Sequence[tuple[str, str]],
                           splits: Sequence[str] = ("random", "blocked"),
                           n_boot: int = 2000) -> pd.DataFrame:
     """Paired tile-bootstrap intervals of the ECE and Brier differences ``A - B``.

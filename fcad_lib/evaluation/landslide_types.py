@@ -19,6 +19,7 @@ import xarray as xr
 from fcad_lib.bundle import load_bundle
 from fcad_lib.data.grid import Grid, rasterize_inventory
 from fcad_lib.evaluation.inference import predict_patches
+from fcad_lib.evaluation.result import ExperimentResult
 
 
 def stack_grid(ds: xr.Dataset) -> Grid:
@@ -112,7 +113,7 @@ def recall_by_type(
 
 
 def compare_recall_by_type(
-    results: dict[str, dict[str, Any]],
+    results: dict[str, ExperimentResult],
     prepared: dict[str, Any],
     codes: np.ndarray,
     categories: Sequence[str],
@@ -123,7 +124,7 @@ def compare_recall_by_type(
     Parameters
     ----------
     results
-        Column name -> experiment result (``bundle_dir`` and ``threshold`` are used).
+        Column name -> network result (``bundle_dir`` and ``threshold`` are used).
     prepared
         Column name -> :class:`fcad_lib.samples.prepared.PreparedData` with that model's
         channels.
@@ -139,10 +140,12 @@ def compare_recall_by_type(
     """
     columns, pixels = {}, None
     for name, result in results.items():
-        model, prep = load_bundle(result["bundle_dir"])
+        if result.bundle_dir is None or result.threshold is None:
+            raise ValueError(f"{name}: result {result.slug} has no saved model and threshold")
+        model, prep = load_bundle(result.bundle_dir)
         data = prepared[name]
         table = recall_by_type(model, prep.normalizer, data.patches, data.splits[split], codes,
-                               categories, threshold=result["threshold"])
+                               categories, threshold=result.threshold)
         columns[name] = table["recall"]
         pixels = table["landslide_px"]
     frame = pd.DataFrame(columns)

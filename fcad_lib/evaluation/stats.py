@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,6 +27,7 @@ import pandas as pd
 
 from fcad_lib.bundle import MODEL_FILE
 from fcad_lib.evaluation.metrics import scores_from_counts
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.runs import LEARNT_AP_FACTOR, _unconverged, learnt, prevalence
 from fcad_lib.samples.prepared import PreparedData
 
@@ -151,26 +151,28 @@ def model_tile_scores(model: Any, data: tuple[np.ndarray, np.ndarray, np.ndarray
             "prob": pr, "positive": yt, "tile": np.concatenate(tiles)}
 
 
-def attach_tile_scores(result: dict[str, Any], data: PreparedData, batch_size: int = 8
-                       ) -> dict[str, Any]:
+def attach_tile_scores(result: ExperimentResult, data: PreparedData, batch_size: int = 8
+                       ) -> ExperimentResult:
     """Add ``test_tile_counts`` (at the result's threshold) and ``ap`` to a network's result.
 
     A result that has them already is returned unchanged. The model is read from
-    ``result["bundle_dir"]`` (its model file); ``data`` is the :class:`PreparedData` it was trained
+    ``result.bundle_dir`` (its model file); ``data`` is the :class:`PreparedData` it was trained
     on (same split and seed, so the same test tiles as the baselines).
     """
-    if "test_tile_counts" in result and "ap" in result:
+    if "test_tile_counts" in result.record and "ap" in result.record:
         return result
     import keras
 
     import fcad_lib.models  # noqa: F401  (registers the custom layers)
 
-    model = keras.saving.load_model(Path(result["bundle_dir"]) / MODEL_FILE, compile=False)
-    threshold = float(result["threshold"])
+    bundle, threshold = result.bundle_dir, result.threshold
+    if bundle is None or threshold is None:
+        raise ValueError(f"result {result.slug} has no saved model and threshold to score")
+    model = keras.saving.load_model(bundle / MODEL_FILE, compile=False)
     scored = model_tile_scores(model, data.arrays["test"], (threshold,), batch_size)
     tiles = scored["tile_counts"][threshold]
-    return {**result, "test_tile_counts": tiles.tolist(), "ap": scored["ap"],
-            "test": {**result["test"], "ap": scored["ap"]}}
+    return result.updated(test_tile_counts=tiles.tolist(), ap=scored["ap"],
+                          test={**result.scores, "ap": scored["ap"]})
 
 
 @dataclass(frozen=True)
@@ -259,20 +261,21 @@ def verdict(a: str, b: str, boot: Bootstrap) -> str:
     return f"no detectable difference between {a} and {b}"
 
 
-def method_label(result: dict[str, Any]) -> str:
-    """The name a result is shown under: ``result["label"]``, else the spec's model name."""
-    return str(result.get("label") or result["spec"]["model"])
+def method_label(result: ExperimentResult) -> str:
+    """The name a result is shown under: its ``label``, else the spec's model name."""
+    return str(result.label or result.model)
 
 
-def _counts_by_seed(results: Sequence[dict[str, Any]], label: str, split: str
+def _counts_by_seed(results: Sequence[ExperimentResult], label: str, split: str
                     ) -> dict[int, np.ndarray]:
     out = {}
     for r in results:
-        if method_label(r) == label and r["spec"]["split"] == split:
-            if "test_tile_counts" not in r:
-                raise KeyError(f"result {r.get('slug', label)} has no test_tile_counts; "
+        if method_label(r) == label and r.split == split:
+            tiles = r.tile_counts
+            if tiles is None:
+                raise KeyError(f"result {r.slug or label} has no test_tile_counts; "
                                "score it with fcad_lib.evaluation.stats.model_tile_scores")
-            out[int(r["spec"]["seed"])] = np.asarray(r["test_tile_counts"], dtype=np.int64)
+            out[r.seed] = tiles
     return out
 
 
@@ -289,7 +292,7 @@ class Comparison:
     comparable: bool = True
 
 
-def compare(results: Sequence[dict[str, Any]], a: str, b: str, split: str,
+def compare(results: Sequence[ExperimentResult], a: str, b: str, split: str,
             n_boot: int = 2000, level: float = 0.95) -> Comparison | None:
     """Compare methods ``a`` and ``b`` (labels) on ``split`` over the seeds both have.
 
@@ -301,15 +304,15 @@ def compare(results: Sequence[dict[str, Any]], a: str, b: str, split: str,
         return None
     boot = paired_bootstrap([ca[s] for s in seeds], [cb[s] for s in seeds], n_boot, level)
     failed = [m for m in (a, b) if not all(
-        learnt(r) for r in results if method_label(r) == m and r["spec"]["split"] == split
-        and int(r["spec"]["seed"]) in seeds)]
+        learnt(r) for r in results if method_label(r) == m and r.split == split
+        and r.seed in seeds)]
     if failed:
         who = " and ".join(failed)
         return Comparison(a, b, split, boot, f"not comparable ({who} did not learn)", False)
     return Comparison(a, b, split, boot, verdict(a, b, boot))
 
 
-def seed_table(results: Sequence[dict[str, Any]], metric: str = "f1",
+def seed_table(results: Sequence[ExperimentResult], metric: str = "f1",
                which: str = "test") -> pd.DataFrame:
     """Mean, standard deviation and number of seeds of ``metric`` per method and split.
 
@@ -318,8 +321,8 @@ def seed_table(results: Sequence[dict[str, Any]], metric: str = "f1",
     pandas.DataFrame
         Index = method label; columns MultiIndex ``(split, mean | std | seeds)``.
     """
-    rows = [{"method": method_label(r), "split": r["spec"]["split"], "seed": r["spec"]["seed"],
-             metric: r[which][metric]} for r in results]
+    rows = [{"method": method_label(r), "split": r.split, "seed": r.seed,
+             metric: r.scores_of(which)[metric]} for r in results]
     frame = pd.DataFrame(rows)
     grouped = frame.groupby(["method", "split"], sort=False)[metric]
     table = grouped.agg(mean="mean", std="std", seeds="size").unstack("split")
@@ -341,7 +344,7 @@ class RunId(NamedTuple):
     seed: Any
 
 
-def distrusted_runs(results: Sequence[dict[str, Any]],
+def distrusted_runs(results: Sequence[ExperimentResult],
                     collapse_f1: float = COLLAPSE_F1) -> dict[str, list[RunId]]:
     """Collapsed, unconverged and degenerate runs, by reason.
 
@@ -361,17 +364,16 @@ def distrusted_runs(results: Sequence[dict[str, Any]],
     """
     found: dict[str, list[RunId]] = {}
 
-    def note(kind: str, r: dict[str, Any]) -> None:
-        spec = r["spec"]
-        found.setdefault(kind, []).append(RunId(method_label(r), spec["split"], spec["seed"]))
+    def note(kind: str, r: ExperimentResult) -> None:
+        found.setdefault(kind, []).append(RunId(method_label(r), r.split, r.seed))
 
     for r in results:
-        test, counts = r["test"], r.get("test_counts", {})
+        test, counts = r.scores, r.test_counts
         n = sum(counts.values()) if counts else 0
         predicted = counts.get("tp", 0) + counts.get("fp", 0)
         if test["f1"] < collapse_f1 or (n and (predicted == 0 or predicted > 0.95 * n)):
             note("collapsed", r)
-        at05 = r.get("test_counts_at_0.5")
+        at05 = r.test_counts_at_05
         if at05 and at05.get("tp", 0) + at05.get("fp", 0) == 0:
             note("silent_at_0.5", r)
         if _unconverged(r):
@@ -381,7 +383,7 @@ def distrusted_runs(results: Sequence[dict[str, Any]],
     return found
 
 
-def ranking_flips(results: Sequence[dict[str, Any]], splits: Sequence[str] = ("random",
+def ranking_flips(results: Sequence[ExperimentResult], splits: Sequence[str] = ("random",
                   "blocked"), metric: str = "f1") -> list[tuple[str, str, dict[str, float],
                                                               dict[str, float]]]:
     """Pairs of methods whose order by mean ``metric`` differs between two splits.
@@ -407,7 +409,7 @@ def ranking_flips(results: Sequence[dict[str, Any]], splits: Sequence[str] = ("r
     return flips
 
 
-def label_results(results: Sequence[dict[str, Any]], labeller: Callable[[dict], str]
-                  ) -> list[dict[str, Any]]:
+def label_results(results: Sequence[ExperimentResult],
+                  labeller: Callable[[ExperimentResult], str]) -> list[ExperimentResult]:
     """Copies of ``results`` with ``label`` set by ``labeller(result)``."""
-    return [{**r, "label": labeller(r)} for r in results]
+    return [r.updated(label=labeller(r)) for r in results]

@@ -8,16 +8,16 @@ beside the seed spreads, ranking flips and distrusted runs of :mod:`~fcad_lib.ev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.stats import Comparison, compare
 
 __all__ = ["verdict_table", "verdicts"]
 
 
-def verdicts(results: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]],
+def verdicts(results: Sequence[ExperimentResult], pairs: Sequence[tuple[str, str]],
              splits: Sequence[str] = ("random", "blocked"), n_boot: int = 2000,
              level: float = 0.95) -> list[Comparison]:
     """:func:`~fcad_lib.evaluation.stats.compare` for every pair on every split that has both."""

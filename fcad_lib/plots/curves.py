@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.plots.style import book_style
 
 __all__ = ["plot_curve_grid", "plot_learning_curves"]
@@ -74,7 +75,7 @@ def plot_learning_curves(history: pd.DataFrame, ax: Any = None, title: str | Non
 
 
 @book_style
-def plot_curve_grid(results: Sequence[Mapping[str, Any]], ncols: int = 4) -> Any:
+def plot_curve_grid(results: Sequence[ExperimentResult], ncols: int = 4) -> Any:
     """Small multiples: validation AP per evaluation of every run, one panel per method.
 
     Parameters
@@ -90,10 +91,10 @@ def plot_curve_grid(results: Sequence[Mapping[str, Any]], ncols: int = 4) -> Any
     -------
     matplotlib.figure.Figure
     """
-    panels: dict[str, list[Mapping[str, Any]]] = {}
+    panels: dict[str, list[ExperimentResult]] = {}
     for r in results:
-        if r.get("curve"):
-            panels.setdefault(str(r.get("label") or r["spec"]["model"]), []).append(r)
+        if r.curve:
+            panels.setdefault(str(r.label or r.model), []).append(r)
     nrows = max(1, int(np.ceil(len(panels) / ncols)))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.8 * nrows), squeeze=False,
                              layout="constrained", sharey=True)
@@ -101,12 +102,10 @@ def plot_curve_grid(results: Sequence[Mapping[str, Any]], ncols: int = 4) -> Any
         ax.set_visible(False)
     for ax, (name, runs) in zip(axes.flat, panels.items(), strict=False):
         for r in runs:
-            curve = pd.DataFrame(r["curve"])
+            curve = pd.DataFrame(r.curve)
             col, _ = _selection(curve)
-            spec = r["spec"]
             ax.plot(curve["epoch"] + 1, curve[col], lw=1.2,
-                    ls="-" if spec["split"] == "random" else "--",
-                    label=f"{spec['split']} {spec['seed']}")
+                    ls="-" if r.split == "random" else "--", label=f"{r.split} {r.seed}")
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("evaluation")
     axes[0, 0].set_ylabel("validation AP")

@@ -4,7 +4,9 @@ The comparison (notebook 05) and the ablation (notebook 06) are lists of
 :class:`ExperimentSpec`; :func:`run_experiment` trains the model with the paper's recipe
 (:mod:`fcad_lib.training.train`), chooses the threshold on the validation split, scores the
 **test** split from streamed confusion counts at that threshold and at 0.5, and writes it into
-``run_dir/experiments/<spec.slug>/`` (the model bundle and ``result.json``). A finished
+``run_dir/experiments/<spec.slug>/`` (the model bundle and ``result.json``, at
+:func:`fcad_lib.evaluation.result.result_path`) and returns it as an
+:class:`~fcad_lib.evaluation.result.ExperimentResult`. A finished
 experiment with the same spec is read back instead of retrained, so notebooks share work and a
 re-run after an interruption only trains what is missing.
 """
@@ -27,10 +29,9 @@ import xarray as xr
 
 from fcad_lib import samples
 from fcad_lib.bundle import save_bundle
-from fcad_lib.data.geotiff import atomic_path
 from fcad_lib.evaluation import calibration, stats
+from fcad_lib.evaluation.result import ExperimentResult, result_path, run_folder
 from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
-from fcad_lib.jsonio import dumps
 from fcad_lib.models import build_model
 from fcad_lib.paper_tables import PAPER_TABLE3, PAPER_TABLE4
 from fcad_lib.samples.prepared import PreparedData
@@ -262,8 +263,8 @@ def run_experiment(
     reuse: bool = True,
     prepared: PreparedData | None = None,
     verbose: int = 1,
-) -> dict[str, Any]:
-    """Train and evaluate one spec; write and return its ``result.json`` content.
+) -> ExperimentResult:
+    """Train and evaluate one spec; write its ``result.json`` and return it.
 
     Parameters
     ----------
@@ -283,17 +284,17 @@ def run_experiment(
 
     Returns
     -------
-    dict
-        ``spec``, ``threshold`` (chosen on validation), ``test`` (scores at that threshold, and
-        ``ap``), ``test_at_0.5``, ``val``, confusion counts, ``test_tile_counts`` (TP, FP, FN,
-        TN per test tile) and their ``test_tile_origins``, ``best_epoch``, ``epochs_run``,
-        ``unconverged``, ``augmented``, patch counts per split, ``train_seconds``,
-        ``bundle_dir``.
+    ExperimentResult
+        Its record (``result.json``) holds ``spec``, ``threshold`` (chosen on validation),
+        ``test`` (scores at that threshold, and ``ap``), ``test_at_0.5``, ``val``, confusion
+        counts, ``test_tile_counts`` (TP, FP, FN, TN per test tile) and their
+        ``test_tile_origins``, ``best_epoch``, ``epochs_run``, ``unconverged``, ``converged``,
+        ``curve``, ``augmented``, patch counts per split, ``train_seconds``, ``bundle_dir``.
     """
-    out = Path(run_dir) / "experiments" / spec.slug
-    result_path = out / "result.json"
-    if reuse and result_path.exists():
-        return json.loads(result_path.read_text())
+    out = run_folder(run_dir, spec.slug)
+    path = result_path(run_dir, spec.slug)
+    if reuse and path.exists():
+        return ExperimentResult.read(path)
     out.mkdir(parents=True, exist_ok=True)
     train.set_reproducible(spec.seed)
     data = prepared or prepare_data(ds, spec)
@@ -342,7 +343,7 @@ def run_experiment(
     data.preprocessing.temperature = temperature
     save_bundle(fit.bundle_dir, preprocessing=data.preprocessing)
     y_te, w_te = data.arrays["test"][1], data.arrays["test"][2]
-    result = {
+    result = ExperimentResult({
         "spec": asdict(spec),
         "slug": spec.slug,
         "channels": data.preprocessing.channels,
@@ -369,9 +370,8 @@ def run_experiment(
         "augmented": bool(augment),
         "train_seconds": seconds,
         "bundle_dir": str(Path(fit.bundle_dir)),
-    }
-    with atomic_path(result_path) as tmp:
-        tmp.write_text(dumps(result, indent=2))  # undefined metrics as null, not NaN
+    })
+    result.write(path)  # undefined metrics as null, not NaN
     return result
 
 

@@ -6,7 +6,8 @@ samples and score every method on the same test tiles. :func:`grid_entries` list
 and :func:`run_grid` runs them:
 
 * every run is cached in ``run_dir/experiments/<slug>/`` (:func:`run_experiment`,
-  :func:`fcad_lib.evaluation.baselines.run_baseline`), so a notebook that is run again, or a run
+  :func:`fcad_lib.evaluation.baselines.run_baseline`; the record at
+  :func:`fcad_lib.evaluation.result.result_path`), so a notebook that is run again, or a run
   that was interrupted, only computes what is missing, and notebooks share identical runs;
 * the samples of a (factor group, split, seed) are prepared once and shared by its methods;
 * with ``workers > 1`` the missing runs are computed by that many worker processes first, each
@@ -34,6 +35,7 @@ from fcad_lib.evaluation.baselines import (
     baseline_slug,
     run_baseline,
 )
+from fcad_lib.evaluation.result import ExperimentResult, result_path
 from fcad_lib.evaluation.stats import attach_tile_scores
 from fcad_lib.models import DISPLAY_NAMES
 from fcad_lib.samples.prepared import PreparedData
@@ -162,12 +164,13 @@ class GridResults:
     Attributes
     ----------
     results
-        One result dict per entry, in the entries' order (``label`` and ``group`` added).
+        One result per entry, in the entries' order (``label`` and ``group`` set in the
+        record where the entry has them).
     prepared
         ``(group, split, seed)`` -> the samples of those runs (for figures of test patches).
     """
 
-    results: list[dict[str, Any]]
+    results: list[ExperimentResult]
     prepared: dict[tuple[str | None, str, int], PreparedData] = field(default_factory=dict)
 
     def data(self, split: str, seed: int, group: str | None = None) -> PreparedData:
@@ -208,8 +211,7 @@ def run_grid(
     GridResults
     """
     run_dir = Path(run_dir)
-    missing = [e for e in entries
-               if not (run_dir / "experiments" / e.slug(n_pixels) / "result.json").exists()]
+    missing = [e for e in entries if not result_path(run_dir, e.slug(n_pixels)).exists()]
     if workers > 1 and len(missing) > 1:
         _compute_in_workers(ds, missing, run_dir, n_pixels, workers, progress)
     out = GridResults([])
@@ -225,7 +227,7 @@ def run_grid(
 
 
 def _run_entry(ds: xr.Dataset, entry: GridEntry, data: PreparedData, run_dir: Path,
-               n_pixels: int) -> dict[str, Any]:
+               n_pixels: int) -> ExperimentResult:
     """One entry's result, computed or read from the cache, with its label and group."""
     if entry.baseline:
         result = run_baseline(entry.baseline, data, entry.spec, run_dir, n_pixels=n_pixels)
@@ -233,7 +235,7 @@ def _run_entry(ds: xr.Dataset, entry: GridEntry, data: PreparedData, run_dir: Pa
         result = attach_tile_scores(
             run_experiment(ds, entry.spec, run_dir, prepared=data, verbose=0), data)
     extra = {k: v for k, v in (("label", entry.label), ("group", entry.group)) if v is not None}
-    return {**result, **extra}
+    return result.updated(**extra)
 
 
 # ---- worker processes -------------------------------------------------------------------------

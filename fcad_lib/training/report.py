@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.runs import run_diagnostics
 from fcad_lib.samples.prepared import PreparedData
 
@@ -34,15 +35,14 @@ def split_footprint(data: PreparedData, split: str, transform: Any) -> Any:
     return shapely.union_all(boxes)
 
 
-def results_frame(results: Sequence[dict[str, Any]], which: str = "test") -> pd.DataFrame:
+def results_frame(results: Sequence[ExperimentResult], which: str = "test") -> pd.DataFrame:
     """One row per experiment: spec columns, the scores of ``which``, threshold and
     :func:`fcad_lib.evaluation.runs.run_diagnostics`."""
     rows = []
     for r in results:
-        spec = r["spec"]
         rows.append({
-            "model": spec["model"], "tag": spec["tag"], "split": spec["split"],
-            "seed": spec["seed"], "threshold": r["threshold"], **r[which],
+            "model": r.model, "tag": r.spec["tag"], "split": r.split, "seed": r.seed,
+            "threshold": r.threshold, **r.scores_of(which),
             **run_diagnostics(r),
         })
     return pd.DataFrame(rows)

@@ -20,6 +20,7 @@ from fcad_lib.analysis.real_balakot import (
     terrain_evidence,
     valley_window,
 )
+from fcad_lib.evaluation.result import ExperimentResult
 
 
 def test_balakot_frame_columns_and_values():
@@ -28,7 +29,8 @@ def test_balakot_frame_columns_and_values():
                                           "miou": 0.6, "ap": 0.2}},
                {"spec": {"split": "random", "seed": 0}, "threshold": 0.5, "ap": 0.1,
                 "test": {"pre": 0.1, "rec": 0.1, "f1": 0.1, "kappa": 0.1, "miou": 0.5}}]
-    frame = balakot_frame(results, ["FCN", "threshold rule"])
+    frame = balakot_frame([ExperimentResult.from_dict(r) for r in results],
+                          ["FCN", "threshold rule"])
     assert tuple(frame.columns) == BALAKOT_COLUMNS
     assert frame.loc[0, "f1"] == 1 / 3 and frame.loc[1, "ap"] == 0.1  # top-level ap
     assert pd.isna(frame.loc[1, "best_epoch"])
@@ -77,10 +79,11 @@ def test_terrain_evidence_is_computed():
 
 
 def _run(model: str, split: str, seed: int, val_ap: float | None, test_ap: float,
-         bundle: bool = True) -> dict:
-    return {"spec": {"model": model, "split": split, "seed": seed},
-            "val": {} if val_ap is None else {"ap": val_ap}, "test": {"ap": test_ap},
-            **({"bundle_dir": f"runs/{model}_{split}_{seed}"} if bundle else {})}
+         bundle: bool = True) -> ExperimentResult:
+    return ExperimentResult.from_dict({
+        "spec": {"model": model, "split": split, "seed": seed},
+        "val": {} if val_ap is None else {"ap": val_ap}, "test": {"ap": test_ap},
+        **({"bundle_dir": f"runs/{model}_{split}_{seed}"} if bundle else {})})
 
 
 def test_best_by_validation_ignores_test_scores_and_baselines():
@@ -91,8 +94,8 @@ def test_best_by_validation_ignores_test_scores_and_baselines():
                _run("fcn", "blocked", 2, None, 0.50),  # no validation AP
                _run("gbt", "blocked", 0, 0.40, 0.40, bundle=False)]  # a baseline
     best = best_by_validation(results, split="blocked")
-    assert (best["spec"]["model"], best["spec"]["seed"]) == ("unet", 0)
-    assert best_by_validation(results)["spec"]["split"] == "random"
+    assert (best.model, best.seed) == ("unet", 0)
+    assert best_by_validation(results).split == "random"
     with pytest.raises(ValueError, match="no network run of the blocked split"):
         best_by_validation(results[-2:], split="blocked")
 
@@ -116,12 +119,13 @@ def test_split_mask_covers_exactly_the_split_patches():
     assert split_mask(_Data(), "train", (10, 8)).sum() == 16
 
 
-def _network(ap: float, converged: bool, tp: int, fp: int) -> dict:
+def _network(ap: float, converged: bool, tp: int, fp: int) -> ExperimentResult:
     # 1000 test pixels of which 20 landslide: prevalence 0.02
-    return {"spec": {"split": "blocked", "seed": 1}, "val": {"ap": 0.123}, "threshold": 0.4,
-            "ap": ap, "test": {"ap": ap}, "test_prevalence": 0.02, "best_epoch": 3,
-            "converged": converged,
-            "test_counts": {"tp": tp, "fp": fp, "fn": 20 - tp, "tn": 980 - fp}}
+    return ExperimentResult.from_dict({
+        "spec": {"split": "blocked", "seed": 1}, "val": {"ap": 0.123}, "threshold": 0.4,
+        "ap": ap, "test": {"ap": ap}, "test_prevalence": 0.02, "best_epoch": 3,
+        "converged": converged,
+        "test_counts": {"tp": tp, "fp": fp, "fn": 20 - tp, "tn": 980 - fp}})
 
 
 def test_review_facts_read_the_run():
@@ -134,6 +138,7 @@ def test_review_facts_read_the_run():
     assert not review_facts(_network(0.02, True, 10, 30)).learnt
     assert not review_facts(_network(0.10, True, 0, 0)).learnt
     assert not review_facts(_network(0.10, False, 10, 30)).learnt
-    bare = review_facts({"spec": {"split": "random", "seed": 0}, "test": {"ap": 0.3}})
+    bare = review_facts(ExperimentResult.from_dict({"spec": {"split": "random", "seed": 0},
+                                                    "test": {"ap": 0.3}}))
     assert np.isnan(bare.val_ap) and bare.test_ap == 0.3
     assert bare.predicted_share is None and bare.converged is None and bare.prevalence is None

@@ -1,11 +1,13 @@
 """Tests of fcad_lib.analysis.zooms: which landslides the zooms show, and each model's map."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 
 from fcad_lib.analysis import zooms
 from fcad_lib.analysis.zooms import pick_examples, predict_zooms
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.samples import Normalizer
 
 
@@ -62,10 +64,11 @@ def test_predict_zooms_runs_each_model_on_its_own_patches(monkeypatch):
         return _ChannelModel(), identity
 
     monkeypatch.setattr(zooms, "load_bundle", fake_load)
-    out = predict_zooms(data, examples, {"M": {"bundle_dir": "m", "threshold": 0.3},
-                                         "N": {"bundle_dir": "n", "threshold": 0.7}},
-                        prepared_by_name={"N": other})
-    assert loaded == ["m", "n"] and list(out) == ["M", "N"]
+    out = predict_zooms(data, examples, {
+        "M": ExperimentResult.from_dict({"bundle_dir": "m", "threshold": 0.3}),
+        "N": ExperimentResult.from_dict({"bundle_dir": "n", "threshold": 0.7})},
+        prepared_by_name={"N": other})
+    assert loaded == [Path("m"), Path("n")] and list(out) == ["M", "N"]
     assert out["M"].threshold == 0.3 and out["N"].threshold == 0.7
     # one map per example, in their order, from the patch at each example's origin
     origins = [ex["origin"] for ex in examples]

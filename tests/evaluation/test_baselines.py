@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from fcad_lib.evaluation.baselines import best_cut, fit_threshold_rule, run_baseline
+from fcad_lib.evaluation.result import result_path
 from fcad_lib.samples import Patches
 
 
@@ -68,21 +69,24 @@ def test_run_baseline_scores_the_test_tiles(name: str, prepared: SimpleNamespace
     spec = {"model": "fcadensenet", "factors": ("deformation_rate", "slope"),
             "split": "random", "seed": 0, "tag": ""}
     r = run_baseline(name, prepared, spec, run_dir=tmp_path, n_pixels=400)
-    tiles = np.asarray(r["test_tile_counts"])
+    tiles = r.tile_counts
     assert tiles.shape == (4, 4)
     assert dict(zip(("tp", "fp", "fn", "tn"), tiles.sum(0).tolist(), strict=True)) \
-        == r["test_counts"]
-    assert tiles.sum() == 4 * 64 and r["spec"]["model"] == name
+        == r.test_counts
+    assert tiles.sum() == 4 * 64 and r.model == name
+    assert r.curve is None and r.bundle_dir is None and r.best_epoch is None
     test_y = prepared.patches.y[8:12]
-    assert r["n_positive_test_px"] == int(test_y.sum())
+    assert r.record["n_positive_test_px"] == int(test_y.sum())
     if name == "threshold_rule":
         # the planted rule |x0| >= 1 is not the label (x0 <= -1 is no landslide): x0 >= 1 is
-        assert r["rule"]["channel"] == "deformation_rate" and r["rule"]["direction"] == ">="
-        assert not r["rule"]["absolute"] and r["test"]["f1"] == 1.0
+        assert r.rule["channel"] == "deformation_rate" and r.rule["direction"] == ">="
+        assert not r.rule["absolute"] and r.scores["f1"] == 1.0
     else:
-        assert r["test"]["f1"] > 0.9
+        assert r.scores["f1"] > 0.9
+    # cached at the shared path, and read back equal
+    assert result_path(tmp_path, r.slug).exists()
     again = run_baseline(name, prepared, spec, run_dir=tmp_path, n_pixels=400)
-    assert again["slug"] == r["slug"]
+    assert again.slug == r.slug and again.scores == r.scores
 
 
 def test_resolution_ceiling_of_blocks_and_specks() -> None:

@@ -17,6 +17,7 @@ from fcad_lib.evaluation.calibration_report import (
     calibration_table,
     reliability_curves,
 )
+from fcad_lib.evaluation.result import ExperimentResult
 
 
 def _sample(n: int = 40_000, sharpen: float = 1.0, seed: int = 0):
@@ -57,14 +58,15 @@ def test_paired_interval_prefers_the_calibrated_method() -> None:
         paired_calibration_bootstrap([good], [bad], "auc", n_boot=10)
 
 
-def _result(label: str, calib, calibrated=None, seed: int = 0) -> dict:
+def _result(label: str, calib, calibrated=None, seed: int = 0) -> ExperimentResult:
     detail = {"temperature": 1.5 if calibrated else None, "raw": calib.to_dict()}
     if calibrated is not None:
         detail["calibrated"] = calibrated.to_dict()
-    return {"label": label, "spec": {"split": "random", "seed": seed, "model": label},
-            "test": {"ece": calib.ece, "brier": calib.brier},
-            "test_calibrated": ({"ece": calibrated.ece, "brier": calibrated.brier}
-                                if calibrated else None), "calibration": detail}
+    return ExperimentResult.from_dict({
+        "label": label, "spec": {"split": "random", "seed": seed, "model": label},
+        "test": {"ece": calib.ece, "brier": calib.brier},
+        "test_calibrated": ({"ece": calibrated.ece, "brier": calibrated.brier}
+                            if calibrated else None), "calibration": detail})
 
 
 def test_report_tables() -> None:
@@ -72,7 +74,8 @@ def test_report_tables() -> None:
     good = tile_calibration(p, y, t, 40)
     bad = tile_calibration(_sample(sharpen=3.0)[0], y, t, 40)
     results = [_result("Net", bad, good), _result("GBT", good),
-               {"label": "Rule", "spec": {"split": "random", "seed": 0}, "test": {}}]
+               ExperimentResult.from_dict({"label": "Rule", "spec": {"split": "random", "seed": 0},
+                                           "test": {}})]
     table = calibration_table(results)
     assert set(table.index.get_level_values("method")) == {"Net", "GBT"}
     assert table.loc[("random", "Net"), "ECE"] > table.loc[("random", "Net"), "ECE calibrated"]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix, f1_score
 
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.stats import (
     RunId,
     compare,
@@ -76,15 +77,17 @@ def test_the_observed_difference_is_the_pooled_f1_difference() -> None:
     assert boot.diff == pytest.approx(f1[0] - f1[1])
 
 
-def _result(label: str, split: str, seed: int, counts: np.ndarray, **extra: object) -> dict:
+def _result(label: str, split: str, seed: int, counts: np.ndarray,
+            **extra: object) -> ExperimentResult:
     total = counts.sum(0)
     tp, fp, fn, tn = (int(v) for v in total)
     pre, rec = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     f1 = 2 * pre * rec / (pre + rec) if pre + rec else 0.0
-    return {"label": label, "spec": {"model": label, "split": split, "seed": seed, "epochs": 8},
-            "test": {"pre": pre, "rec": rec, "f1": f1, "kappa": 0.5, "miou": 0.5},
-            "test_counts": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
-            "test_tile_counts": counts.tolist(), **extra}
+    return ExperimentResult.from_dict({
+        "label": label, "spec": {"model": label, "split": split, "seed": seed, "epochs": 8},
+        "test": {"pre": pre, "rec": rec, "f1": f1, "kappa": 0.5, "miou": 0.5},
+        "test_counts": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
+        "test_tile_counts": counts.tolist(), **extra})
 
 
 def test_compare_flags_and_flips() -> None:
@@ -112,7 +115,7 @@ def test_collapsed_and_degenerate_runs_are_named() -> None:
     empty = np.array([[0, 0, 50, 4000]] * 5)
     allpos = np.array([[50, 4000, 0, 0]] * 5)
     results = [_result("Dead", "random", 0, empty), _result("Greedy", "random", 0, allpos)]
-    results[1]["test"].update(kappa=0.0)
+    results[1] = results[1].updated(test={**results[1].scores, "kappa": 0.0})
     distrusted = distrusted_runs(results)
     # Greedy calls every pixel a landslide: one class everywhere, collapsed as well
     assert distrusted["collapsed"] == [RunId("Dead", "random", 0), RunId("Greedy", "random", 0)]
@@ -143,9 +146,10 @@ def test_unpaired_tiles_are_refused() -> None:
 
 
 def _run(ap: float, prev: float = 0.01, converged: bool | None = True,
-         predicted: int = 50, best_epoch: int | None = 2) -> dict:
-    return {"ap": ap, "test_prevalence": prev, "converged": converged, "best_epoch": best_epoch,
-            "test_counts": {"tp": 10, "fp": predicted - 10, "fn": 5, "tn": 1000}}
+         predicted: int = 50, best_epoch: int | None = 2) -> ExperimentResult:
+    return ExperimentResult.from_dict({
+        "ap": ap, "test_prevalence": prev, "converged": converged, "best_epoch": best_epoch,
+        "test_counts": {"tp": 10, "fp": predicted - 10, "fn": 5, "tn": 1000}})
 
 
 def test_learnt_rule() -> None:
@@ -165,12 +169,13 @@ def test_no_verdict_between_runs_that_did_not_learn() -> None:
     tiles = np.array([[2, 5, 8, 4000]] * 30)
     better = np.array([[10, 5, 0, 4000]] * 30)
 
-    def res(label: str, counts: np.ndarray, ap: float) -> dict:
+    def res(label: str, counts: np.ndarray, ap: float) -> ExperimentResult:
         c = counts.sum(0)
-        return {"label": label, "spec": {"split": "random", "seed": 0}, "ap": ap,
-                "test_prevalence": 0.01, "converged": True, "best_epoch": 3,
-                "test_tile_counts": counts.tolist(),
-                "test_counts": dict(zip(("tp", "fp", "fn", "tn"), map(int, c), strict=True))}
+        return ExperimentResult.from_dict({
+            "label": label, "spec": {"split": "random", "seed": 0}, "ap": ap,
+            "test_prevalence": 0.01, "converged": True, "best_epoch": 3,
+            "test_tile_counts": counts.tolist(),
+            "test_counts": dict(zip(("tp", "fp", "fn", "tn"), map(int, c), strict=True))})
 
     ok = compare([res("A", better, 0.3), res("B", tiles, 0.3)], "A", "B", "random")
     assert ok.comparable and ok.text == "A beats B"

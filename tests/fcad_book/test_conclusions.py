@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fcad_book import conclusions as c
+from fcad_lib.evaluation.result import ExperimentResult
 
 
 def _runs(**over) -> pd.DataFrame:
@@ -42,6 +43,33 @@ def test_learnt_rows_applies_the_books_rule():
     collapsed = frame.assign(rec=1.0, pre=0.0101)  # everything a landslide, at the prevalence
     assert not c.learnt_rows(collapsed).any()
     assert not c.learnt_rows(frame.assign(ap=0.02)).any()  # 2x the prevalence is not enough
+
+
+def test_learnt_rows_is_the_librarys_rule(monkeypatch):
+    """The table's rows and the library's results are judged by one rule: change it, both change."""
+    from fcad_lib.evaluation import runs
+
+    def result(ap: float, converged: bool | None, predicted: int) -> ExperimentResult:
+        return ExperimentResult.from_dict({
+            "spec": {"model": "unet", "split": "random", "seed": 0}, "ap": ap,
+            "test_prevalence": 0.01, "converged": converged,
+            "best_epoch": None if converged is None else 2,
+            "test_counts": {"tp": min(predicted, 10), "fp": max(predicted - 10, 0),
+                            "fn": 10 - min(predicted, 10), "tn": 990 - max(predicted - 10, 0)}})
+
+    cases = [result(0.2, True, 20), result(0.02, True, 20), result(0.2, False, 20),
+             result(0.2, None, 20), result(0.2, True, 0), result(0.035, None, 20)]
+    frame = pd.DataFrame([{"ap": r.ap, "test_prevalence": r.test_prevalence,
+                           "converged": r.converged,
+                           "rec": r.test_counts["tp"] / 10,
+                           "pre": r.test_counts["tp"] / max(r.test_counts["tp"]
+                                                            + r.test_counts["fp"], 1)}
+                          for r in cases])
+    assert c.learnt_rows(frame).tolist() == [runs.learnt(r) for r in cases] \
+        == [True, False, False, True, False, True]
+    monkeypatch.setattr(runs, "LEARNT_AP_FACTOR", 4.0)  # the rule, in one place
+    assert c.learnt_rows(frame).tolist() == [runs.learnt(r) for r in cases] \
+        == [True, False, False, True, False, False]
 
 
 def test_comparison_conclusion_repeats_verdicts_and_counts_learnt_runs():
@@ -142,10 +170,11 @@ def test_map_conclusion_says_whether_the_run_learnt():
                 "test_counts": {"tp": 5, "fp": 5, "fn": 5, "tn": 100}}
     held = pd.DataFrame([{"n_reference": 10, "n_detected": 2, "n_predicted": 4,
                           "n_false_alarms": 1}], index=["all"])
-    text = c.map_conclusion(training, held, 0.7, 4, "Budget.")
+    text = c.map_conclusion(ExperimentResult.from_dict(training), held, 0.7, 4, "Budget.")
     assert "did not learn" in text and "machinery" in text
     assert "found 2 of 10 mapped landslides" in text and "points at its errors: AUROC 0.70" in text
-    text = c.map_conclusion({**training, "ap": 0.2}, None, float("nan"), 4, "Budget.")
+    text = c.map_conclusion(ExperimentResult.from_dict({**training, "ap": 0.2}), None,
+                            float("nan"), 4, "Budget.")
     assert "That run learnt" in text and "AUROC" not in text
 
 

@@ -133,12 +133,15 @@ def test_reliability_figure_puts_the_calibrated_networks_on_the_right():
 
 
 def test_curve_grid_has_a_panel_per_method_and_a_line_per_run():
+    from fcad_lib.evaluation.result import ExperimentResult
     from fcad_lib.plots import plot_curve_grid
 
     curve = {"epoch": [0, 1, 2], "loss": [1.0, 0.8, 0.7], "val_ap": [0.1, 0.2, 0.25]}
-    runs = [{"label": m, "spec": {"split": s, "seed": 0, "model": m.lower()}, "curve": curve}
-            for m in ("U-Net", "FCN") for s in ("random", "blocked")]
-    runs.append({"label": "Pixel GBT", "spec": {"split": "random", "seed": 0}, "curve": None})
+    runs = [ExperimentResult.from_dict(
+        {"label": m, "spec": {"split": s, "seed": 0, "model": m.lower()}, "curve": curve})
+        for m in ("U-Net", "FCN") for s in ("random", "blocked")]
+    runs.append(ExperimentResult.from_dict(
+        {"label": "Pixel GBT", "spec": {"split": "random", "seed": 0}, "curve": None}))
     fig = plot_curve_grid(runs, ncols=4)
     shown = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in shown] == ["U-Net", "FCN"]

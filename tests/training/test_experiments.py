@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from fcad_lib.evaluation.result import ExperimentResult, result_path
 from fcad_lib.factors import FACTOR_ORDER
+from fcad_lib.jsonio import dumps
 from fcad_lib.training import experiments
 from fcad_lib.training.experiments import (
     FACTOR_GROUPS,
@@ -103,18 +105,24 @@ def test_run_experiment_end_to_end_and_reuse(tmp_path, monkeypatch):
                           patch_size=32, stride=32, epochs=1, steps_per_epoch=2,
                           learning_rate=1e-3)
     result = run_experiment(ds, spec, tmp_path, verbose=0)
-    stored = json.loads((tmp_path / "experiments" / spec.slug / "result.json").read_text())
-    assert stored["slug"] == result["slug"] == spec.slug
+    path = tmp_path / "experiments" / spec.slug / "result.json"
+    assert result_path(tmp_path, spec.slug) == path
+    # the record on disk is the result's, written as every JSON file of the package
+    assert path.read_text() == dumps(result.to_dict(), indent=2)
+    stored = json.loads(path.read_text())
+    assert stored["slug"] == result.slug == spec.slug
     for key in ("pre", "rec", "f1", "kappa", "miou"):
-        assert 0.0 <= result["test"][key] <= 1.0
-    counts = result["test_counts"]
+        assert 0.0 <= result.scores[key] <= 1.0
     # every valid test pixel is counted once, no masked one
-    assert sum(counts.values()) == int(prepare_data(ds, spec).arrays["test"][2].sum())
-    assert 0.0 < result["threshold"] < 1.0
+    assert sum(result.test_counts.values()) == int(prepare_data(ds, spec).arrays["test"][2].sum())
+    assert 0.0 < result.threshold < 1.0
+    assert result.bundle_dir == tmp_path / "experiments" / spec.slug
+    assert len(result.curve["epoch"]) == result.epochs_run
     # A finished spec is read back, not retrained.
     monkeypatch.setattr(experiments.train, "train_model",
                         lambda *a, **k: pytest.fail("retrained a finished experiment"))
-    assert run_experiment(ds, spec, tmp_path) == stored
+    again = run_experiment(ds, spec, tmp_path)
+    assert isinstance(again, ExperimentResult) and again.to_dict() == stored
 
 
 def test_split_footprint_covers_exactly_the_split_tiles():

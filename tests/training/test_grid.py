@@ -5,6 +5,7 @@ import json
 import pytest
 
 from fcad_lib.evaluation.baselines import BASELINE_NAMES
+from fcad_lib.evaluation.result import result_path
 from fcad_lib.training import experiments
 from fcad_lib.training.experiments import FACTOR_GROUPS
 from fcad_lib.training.grid import data_key, grid_entries, run_grid
@@ -47,15 +48,16 @@ def test_grid_runs_once_then_reads_the_cache(tmp_path, monkeypatch):
     entries = grid_entries(PARAMS, ["fcn"], {"RS-DR": FACTOR_GROUPS["RS-DR"]}, [0],
                            baselines=("threshold_rule",), splits=("random",))
     grid = run_grid(ds, entries, tmp_path, n_pixels=500)
-    assert [r["label"] for r in grid.results] == ["FCN", "Threshold rule"]
+    assert [r.label for r in grid.results] == ["FCN", "Threshold rule"]
     assert grid.data("random", 0) is grid.prepared[(None, "random", 0)]
     for entry, result in zip(entries, grid.results, strict=True):
         stored = tmp_path / "experiments" / entry.slug(500) / "result.json"
-        assert json.loads(stored.read_text())["slug"] == result["slug"]
+        assert result_path(tmp_path, entry.slug(500)) == stored
+        assert json.loads(stored.read_text())["slug"] == result.slug
     monkeypatch.setattr(experiments.train, "train_model",
                         lambda *a, **k: pytest.fail("retrained a cached run"))
     again = run_grid(ds, entries, tmp_path, n_pixels=500)
-    assert [r["slug"] for r in again.results] == [r["slug"] for r in grid.results]
+    assert [r.slug for r in again.results] == [r.slug for r in grid.results]
 
 
 @pytest.mark.slow
@@ -71,7 +73,7 @@ def test_workers_write_the_runs_that_the_grid_then_reads(tmp_path, monkeypatch):
     parallel = run_grid(ds, entries, tmp_path / "workers", n_pixels=500, workers=2,
                         progress=False)
     for a, b in zip(serial.results, parallel.results, strict=True):
-        assert a["slug"] == b["slug"] and a["label"] == b["label"]
-        assert a["n_patches"] == b["n_patches"]
+        assert a.slug == b.slug and a.label == b.label
+        assert a.n_patches == b.n_patches
         # the same seeds: the workers' runs are the serial ones (thread counts aside)
-        assert a["test"]["f1"] == pytest.approx(b["test"]["f1"], abs=0.05)
+        assert a.scores["f1"] == pytest.approx(b.scores["f1"], abs=0.05)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.training.experiments import ExperimentSpec, run_experiment
 from tests.training.learning_fixture import rare_landslide_stack
 
@@ -23,7 +24,7 @@ BUDGET = dict(model="unet", factors=("deformation_rate", "slope"), split="random
 BAR = 0.6
 
 
-def _ap(tmp_path: Path, **recipe: object) -> dict:
+def _ap(tmp_path: Path, **recipe: object) -> ExperimentResult:
     spec = ExperimentSpec(**{**BUDGET, **recipe})
     return run_experiment(rare_landslide_stack(), spec, tmp_path, reuse=False,
                           verbose=0)
@@ -31,11 +32,11 @@ def _ap(tmp_path: Path, **recipe: object) -> dict:
 
 def test_the_recipe_learns_rare_landslides(tmp_path: Path) -> None:
     result = _ap(tmp_path)
-    assert result["spec"]["sampling"] == "foreground" and result["spec"]["loss"] == "bce_dice"
-    assert result["ap"] > BAR
-    assert result["ap"] > 50 * result["test_prevalence"]
-    assert result["val"]["ap"] > 50 * result["test_prevalence"]
-    assert len(result["curve"]["val_ap"]) == BUDGET["epochs"]
+    assert result.spec["sampling"] == "foreground" and result.spec["loss"] == "bce_dice"
+    assert result.ap > BAR
+    assert result.ap > 50 * result.test_prevalence
+    assert result.val_scores["ap"] > 50 * result.test_prevalence
+    assert len(result.curve["val_ap"]) == BUDGET["epochs"]
 
 
 @pytest.mark.slow
@@ -43,4 +44,4 @@ def test_the_recipe_learns_rare_landslides(tmp_path: Path) -> None:
                                           {"loss": "bce"}],
                          ids=["no-foreground-share", "fixed-grid", "no-dice"])
 def test_each_part_of_the_recipe_matters(tmp_path: Path, switched_off: dict) -> None:
-    assert _ap(tmp_path, **switched_off)["ap"] < BAR
+    assert _ap(tmp_path, **switched_off).ap < BAR

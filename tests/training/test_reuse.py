@@ -43,6 +43,6 @@ def test_pooled_model_gives_the_result_of_a_fresh_one(tmp_path, monkeypatch):
     again = run_experiment(ds, spec, tmp_path / "pool", verbose=0)
     assert pooled_model.train_function is compiled  # not compiled (traced) again
 
-    assert again["threshold"] == fresh["threshold"]
-    assert again["test_tile_counts"] == fresh["test_tile_counts"]
-    assert again["test"] == fresh["test"]
+    assert again.threshold == fresh.threshold
+    np.testing.assert_array_equal(again.tile_counts, fresh.tile_counts)
+    assert again.scores == fresh.scores

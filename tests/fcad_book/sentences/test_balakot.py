@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from fcad_book.sentences.balakot import review_statement, terrain_statement
+from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.predict.review import ErrorsBySide
 
 
@@ -27,12 +28,13 @@ def test_terrain_statement_is_computed():
     assert "best baseline's 0.015 (rule)" in text  # (0.011 + 0.02) / 2 = 0.01549999...
 
 
-def _network(ap: float, converged: bool, tp: int, fp: int) -> dict:
+def _network(ap: float, converged: bool, tp: int, fp: int) -> ExperimentResult:
     # 1000 test pixels of which 20 landslide: prevalence 0.02
-    return {"spec": {"split": "blocked", "seed": 1}, "val": {"ap": 0.123}, "threshold": 0.4,
-            "ap": ap, "test": {"ap": ap}, "test_prevalence": 0.02, "best_epoch": 3,
-            "converged": converged,
-            "test_counts": {"tp": tp, "fp": fp, "fn": 20 - tp, "tn": 980 - fp}}
+    return ExperimentResult.from_dict({
+        "spec": {"split": "blocked", "seed": 1}, "val": {"ap": 0.123}, "threshold": 0.4,
+        "ap": ap, "test": {"ap": ap}, "test_prevalence": 0.02, "best_epoch": 3,
+        "converged": converged,
+        "test_counts": {"tp": tp, "fp": fp, "fn": 20 - tp, "tn": 980 - fp}})
 
 
 def test_review_statement_says_whether_the_network_learnt():

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from fcad_book.sentences.comparison import comparison_markdown, inconvenient_results
+from fcad_lib.evaluation.result import ExperimentResult
 from tests.evaluation.test_stats import _result, _tiles
 
 
-def _flipping_results() -> list[dict]:
+def _flipping_results() -> list[ExperimentResult]:
     """Net leads on the random split (unconverged there) and trails on the blocked one."""
     rng = np.random.default_rng(4)
     results = []
@@ -41,7 +42,7 @@ def test_collapsed_and_degenerate_runs_are_named() -> None:
     empty = np.array([[0, 0, 50, 4000]] * 5)
     allpos = np.array([[50, 4000, 0, 0]] * 5)
     results = [_result("Dead", "random", 0, empty), _result("Greedy", "random", 0, allpos)]
-    results[1]["test"].update(kappa=0.0)
+    results[1] = results[1].updated(test={**results[1].scores, "kappa": 0.0})
     assert inconvenient_results(results) == [
         "**collapsed (test F1 below 0.05 or one class everywhere)**: Dead (random, seed 0), "
         "Greedy (random, seed 0).",
