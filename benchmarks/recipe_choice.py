@@ -25,6 +25,9 @@ VARIANTS: dict[str, dict] = {
     "fg-share-0.33": {"fg_fraction": 0.33},
     "twice-the-steps": {"epochs": 24},
     "bce-only": {"loss": "bce"},
+    "peak-lr-1e-3": {"learning_rate": 1e-3},
+    "peak-lr-1e-2": {"learning_rate": 1e-2},
+    "2000-steps": {"epochs": 20},  # with --epochs 10 --steps 100 (the default profile's)
     "previous-recipe": {"sampling": "grid", "loss": "bce", "lr_schedule": "constant",
                         "monitor": "val_loss", "oversample": 2, "learning_rate": 1e-3,
                         "early_stopping_patience": 4, "reduce_lr_patience": 2},
