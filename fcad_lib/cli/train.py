@@ -30,6 +30,7 @@ from fcad_lib.bundle import CONFIG_FILE, HISTORY_FILE, MODEL_FILE, PREPROCESSING
 from fcad_lib.cli.common import check_new_output, run_command
 from fcad_lib.data.manifest import StudyArea, get_area, yaml_problem
 from fcad_lib.errors import FcadDataError, MissingFileError
+from fcad_lib.evaluation.result import RESULT_FILE, ExperimentResult
 from fcad_lib.factors import FACTOR_GROUPS, FACTOR_ORDER, ROLE_FACTORS
 from fcad_lib.jsonio import dumps
 
@@ -166,7 +167,7 @@ def train_area(area_name: str, out: str | os.PathLike[str],
                settings: TrainSettings | None = None, *,
                manifest: str | os.PathLike[str] | None = None,
                resolution_m: float | None = None, overwrite: bool = False,
-               verbose: int = 1) -> dict[str, Any]:
+               verbose: int = 1) -> ExperimentResult:
     """Train one bundle on an area and copy it to ``out``; the experiment's result.
 
     Parameters
@@ -189,10 +190,10 @@ def train_area(area_name: str, out: str | os.PathLike[str],
 
     Returns
     -------
-    dict
-        :func:`~fcad_lib.training.experiments.run_experiment`'s result (``val``, ``test``,
-        ``threshold`` ...) with ``area``, ``profile``, ``factors_missing`` and ``bundle_dir``
-        = ``out``; also written as ``out/result.json``.
+    ExperimentResult
+        :func:`~fcad_lib.training.experiments.run_experiment`'s result, its record extended by
+        ``area``, ``manifest``, ``profile``, ``recipe`` and ``factors_missing``, with
+        ``bundle_dir`` = ``out``; the record is also written as ``out/result.json``.
     """
     s = settings or TrainSettings()
     out = check_new_output(out, overwrite, "output folder")
@@ -222,19 +223,18 @@ def train_area(area_name: str, out: str | os.PathLike[str],
         for name in (MODEL_FILE, PREPROCESSING_FILE, CONFIG_FILE, HISTORY_FILE):
             if bundle is not None and (bundle / name).exists():
                 shutil.copy2(bundle / name, out / name)
-    # the command's own record (area, profile ...): a plain dict, as written to out/result.json
-    result = {**run.to_dict(), "bundle_dir": str(out), "area": area.name,
-              "manifest": str(area.manifest_path), "profile": s.profile, "recipe": params["recipe"],
-              "factors_missing": missing}
-    (out / "result.json").write_text(dumps(result, indent=2) + "\n")
+    # the command's record adds where it trained (area, profile ...) to the experiment's
+    result = run.updated(bundle_dir=str(out), area=area.name, manifest=str(area.manifest_path),
+                         profile=s.profile, recipe=params["recipe"], factors_missing=missing)
+    (out / RESULT_FILE).write_text(dumps(result.record, indent=2) + "\n")
     return result
 
 
-def score_table(result: dict[str, Any]) -> str:
+def score_table(result: ExperimentResult) -> str:
     """Validation and test scores as a small fixed-width table."""
     lines = [f"{'split':<6}" + "".join(f"{c:>8}" for c in COLUMNS)]
     for split in ("val", "test"):
-        scores = result.get(split) or {}
+        scores = result.scores_of(split)
         cells = "".join(f"{'-':>8}" if scores.get(c) is None else f"{scores[c]:>8.4f}"
                         for c in COLUMNS)
         lines.append(f"{split:<6}{cells}")
@@ -277,14 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = train_area(args.area, args.out, settings, manifest=args.manifest,
                             resolution_m=args.resolution_m, overwrite=args.overwrite,
                             verbose=0 if args.no_progress else 1)
-        n = result["n_patches"]
-        print(f"{PROG}: {result['spec']['model']} on {result['area']} "
-              f"({', '.join(result['spec']['factors'])}), {args.split} split, seed {args.seed}: "
+        n = result.n_patches
+        print(f"{PROG}: {result.model} on {result.record['area']} "
+              f"({', '.join(result.spec['factors'])}), {args.split} split, seed {args.seed}: "
               f"{n.get('train', 0)} / {n.get('val', 0)} / {n.get('test', 0)} tiles; "
-              f"threshold {result['threshold']:.2f} (chosen on val)")
+              f"threshold {result.threshold:.2f} (chosen on val)")
         print(score_table(result))
-        print(dumps({"bundle": str(args.out), "threshold": result["threshold"],
-                     "val": result["val"], "test": result["test"]}))
+        print(dumps({"bundle": str(args.out), "threshold": result.threshold,
+                     "val": result.val_scores, "test": result.scores}))
         return 0
 
     return run_command(PROG, body)
