@@ -27,6 +27,8 @@ VARIANTS: dict[str, dict] = {
     "bce-only": {"loss": "bce"},
     "peak-lr-1e-3": {"learning_rate": 1e-3},
     "peak-lr-1e-2": {"learning_rate": 1e-2},
+    # the paper-sized FC-DenseNet56 layout (about 0.64 M parameters for FCADenseNet), not compact
+    "56-paper": {"model_config": "56-paper"},
     "2000-steps": {"epochs": 20},  # with --epochs 10 --steps 100 (the default profile's)
     "previous-recipe": {"sampling": "grid", "loss": "bce", "lr_schedule": "constant",
                         "monitor": "val_loss", "oversample": 2, "learning_rate": 1e-3,
