@@ -119,7 +119,7 @@ def test_split_mask_covers_exactly_the_split_patches():
     assert split_mask(_Data(), "train", (10, 8)).sum() == 16
 
 
-def _network(ap: float, converged: bool, tp: int, fp: int) -> ExperimentResult:
+def network_result(ap: float, converged: bool, tp: int, fp: int) -> ExperimentResult:
     # 1000 test pixels of which 20 landslide: prevalence 0.02
     return ExperimentResult.from_dict({
         "spec": {"split": "blocked", "seed": 1}, "val": {"ap": 0.123}, "threshold": 0.4,
@@ -129,15 +129,15 @@ def _network(ap: float, converged: bool, tp: int, fp: int) -> ExperimentResult:
 
 
 def test_review_facts_read_the_run():
-    facts = review_facts(_network(0.10, True, 10, 30))
+    facts = review_facts(network_result(0.10, True, 10, 30))
     assert (facts.split, facts.seed, facts.val_ap) == ("blocked", 1, 0.123)
     assert facts.learnt and facts.converged
     assert (facts.test_ap, facts.prevalence, facts.threshold) == (0.10, 0.02, 0.4)
     assert facts.predicted_share == pytest.approx(0.04)  # (10 + 30) / 1000
     # AP at the prevalence: chance, so not learnt; collapsed or not converged: neither
-    assert not review_facts(_network(0.02, True, 10, 30)).learnt
-    assert not review_facts(_network(0.10, True, 0, 0)).learnt
-    assert not review_facts(_network(0.10, False, 10, 30)).learnt
+    assert not review_facts(network_result(0.02, True, 10, 30)).learnt
+    assert not review_facts(network_result(0.10, True, 0, 0)).learnt
+    assert not review_facts(network_result(0.10, False, 10, 30)).learnt
     bare = review_facts(ExperimentResult.from_dict({"spec": {"split": "random", "seed": 0},
                                                     "test": {"ap": 0.3}}))
     assert np.isnan(bare.val_ap) and bare.test_ap == 0.3

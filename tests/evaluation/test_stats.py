@@ -90,7 +90,8 @@ def _result(label: str, split: str, seed: int, counts: np.ndarray,
         "test_tile_counts": counts.tolist(), **extra})
 
 
-def test_compare_flags_and_flips() -> None:
+def flipping_results() -> list[ExperimentResult]:
+    """Net leads on the random split (unconverged there) and trails on the blocked one."""
     rng = np.random.default_rng(4)
     results = []
     for seed in (0, 1):
@@ -100,6 +101,11 @@ def test_compare_flags_and_flips() -> None:
             _result("Net", "blocked", seed, _tiles(rng, 20, 0.2), best_epoch=3, epochs_run=8),
             _result("Rule", "blocked", seed, _tiles(rng, 20, 0.7)),
         ]
+    return results
+
+
+def test_compare_flags_and_flips() -> None:
+    results = flipping_results()
     # Net's random runs kept their last epoch (unconverged): no verdict for a run that did not
     # converge, however large its lead
     assert compare(results, "Net", "Rule", "random").text == "not comparable (Net did not learn)"

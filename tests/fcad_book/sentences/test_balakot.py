@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from fcad_book.sentences.balakot import review_statement, terrain_statement
-from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.predict.review import ErrorsBySide
+from tests.analysis.test_real_balakot import network_result
 
 
 def test_terrain_statement_is_computed():
@@ -28,18 +28,9 @@ def test_terrain_statement_is_computed():
     assert "best baseline's 0.015 (rule)" in text  # (0.011 + 0.02) / 2 = 0.01549999...
 
 
-def _network(ap: float, converged: bool, tp: int, fp: int) -> ExperimentResult:
-    # 1000 test pixels of which 20 landslide: prevalence 0.02
-    return ExperimentResult.from_dict({
-        "spec": {"split": "blocked", "seed": 1}, "val": {"ap": 0.123}, "threshold": 0.4,
-        "ap": ap, "test": {"ap": ap}, "test_prevalence": 0.02, "best_epoch": 3,
-        "converged": converged,
-        "test_counts": {"tp": tp, "fp": fp, "fn": 20 - tp, "tn": 980 - fp}})
-
-
 def test_review_statement_says_whether_the_network_learnt():
     review = np.array([[0, 0, 1, 2], [3, 255, 0, 0]], np.uint8)
-    text = review_statement(_network(0.10, True, 10, 30), "U-Net", review, 0.71, 0.64,
+    text = review_statement(network_result(0.10, True, 10, 30), "U-Net", review, 0.71, 0.64,
                             passes=4, n_runs=12)
     assert "**U-Net** (blocked split, seed 1): of 12 network runs" in text
     assert "validation AP (0.123)" in text
@@ -49,18 +40,18 @@ def test_review_statement_says_whether_the_network_learnt():
     assert "AUROC of 0.71" in text and "the AUROC is 0.64" in text
     assert "non-landslide 57.1%" in text  # 4 of the 7 valid pixels
     # AP at the prevalence: chance, so not learnt, and the statement says what that means
-    text = review_statement(_network(0.02, True, 10, 30), "U-Net", review, 0.71, np.nan,
+    text = review_statement(network_result(0.02, True, 10, 30), "U-Net", review, 0.71, np.nan,
                             passes=4, n_runs=12)
     assert "did **not learn**" in text and "says little" in text
     assert "could not be computed" in text
     # collapsed (nothing predicted) or not converged: not learnt either
-    for run in (_network(0.10, True, 0, 0), _network(0.10, False, 10, 30)):
+    for run in (network_result(0.10, True, 0, 0), network_result(0.10, False, 10, 30)):
         assert "did **not learn**" in review_statement(run, "FCN", review, 0.5, 0.5, 4, 12)
 
 
 def test_review_statement_says_when_uncertainty_is_chance_within_a_side():
     review = np.array([[0, 1, 2, 3]], np.uint8)
-    run = _network(0.10, True, 10, 30)
+    run = network_result(0.10, True, 10, 30)
     chance = ErrorsBySide(false_alarm_auroc=0.47, miss_auroc=0.52, false_alarm_share=0.987)
     text = review_statement(run, "U-Net", review, 0.99, 0.99, 4, 12, by_side=chance)
     assert "99% of the wrong pixels are false alarms" in text

@@ -6,26 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from fcad_book.sentences.comparison import comparison_markdown, inconvenient_results
-from fcad_lib.evaluation.result import ExperimentResult
-from tests.evaluation.test_stats import _result, _tiles
-
-
-def _flipping_results() -> list[ExperimentResult]:
-    """Net leads on the random split (unconverged there) and trails on the blocked one."""
-    rng = np.random.default_rng(4)
-    results = []
-    for seed in (0, 1):
-        results += [
-            _result("Net", "random", seed, _tiles(rng, 20, 0.9), best_epoch=7, epochs_run=8),
-            _result("Rule", "random", seed, _tiles(rng, 20, 0.4)),
-            _result("Net", "blocked", seed, _tiles(rng, 20, 0.2), best_epoch=3, epochs_run=8),
-            _result("Rule", "blocked", seed, _tiles(rng, 20, 0.7)),
-        ]
-    return results
+from tests.evaluation.test_stats import _result, flipping_results
 
 
 def test_comparison_names_verdicts_flips_and_design() -> None:
-    results = _flipping_results()
+    results = flipping_results()
     flags = inconvenient_results(results)
     assert flags == ["**unconverged (best epoch = last epoch)**: Net (random, seed 0), "
                      "Net (random, seed 1)."]
