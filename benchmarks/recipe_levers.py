@@ -125,12 +125,12 @@ def margin_scores(slugs: list[str], cache: Path) -> None:
         record = json.loads((folder / "result.json").read_text())
         spec = ExperimentSpec.from_dict({**record["spec"], "sampling": "foreground"})
         key = (spec.factors, spec.split, spec.seed)
-        if key not in prepared:
-            prepared[key] = prepare_data(ds, spec)
-        data = prepared[key]
+        if key not in prepared:  # the networks of one split and seed share the inputs
+            data = prepare_data(ds, spec)
+            prepared[key] = data, data.normalizer.transform(data.stack.X, data.stack.valid)
+        data, x_all = prepared[key]
         trained = keras.saving.load_model(folder / "model.keras", compile=False)
         stack, s = data.stack, spec.patch_size
-        x_all = data.normalizer.transform(stack.X, stack.valid)
         origins = data.patches.origins[data.splits["test"]]
         line = {"benchmark": "recipe_levers", "mode": "margin", "slug": slug,
                 "model": spec.model, "split": spec.split, "seed": spec.seed,
