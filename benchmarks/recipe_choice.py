@@ -38,6 +38,11 @@ VARIANTS: dict[str, dict] = {
     "pixel-mlp-pw20": {"model_config": "pixel-mlp", "loss": "weighted_bce_20"},
     "pixel-mlp-5000": {"model_config": "pixel-mlp", "epochs": 50},
     "pw20": {"loss": "weighted_bce_20"},
+    # the same loss, 3,000 steps without early stopping, checkpoint of lowest validation loss
+    "pixel-mlp-pw20-long": {"model_config": "pixel-mlp", "loss": "weighted_bce_20", "epochs": 30,
+                            "early_stopping_patience": None, "monitor": "val_loss"},
+    "pw20-long": {"loss": "weighted_bce_20", "epochs": 30, "early_stopping_patience": None,
+                  "monitor": "val_loss"},
     "2000-steps": {"epochs": 20},  # with --epochs 10 --steps 100 (the default profile's)
     "previous-recipe": {"sampling": "grid", "loss": "bce", "lr_schedule": "constant",
                         "monitor": "val_loss", "oversample": 2, "learning_rate": 1e-3,
