@@ -90,7 +90,7 @@ def main() -> None:
 
     from fcad_lib.data.study_area import load_study_area
     from fcad_lib.evaluation.baselines import fit_pixel_gbt, pixels
-    from fcad_lib.evaluation.metrics import ThresholdSweep
+    from fcad_lib.evaluation.metrics import ThresholdSweep, scores_from_counts
     from fcad_lib.training.experiments import FACTOR_GROUPS, ExperimentSpec, prepare_data
 
     ds = load_study_area(args.area, resolution_m=12.5)
@@ -121,18 +121,18 @@ def main() -> None:
             t0 = time.perf_counter()
             if name != "pixel_gbt":
                 clf.fit(x_tr[idx], y_tr[idx])
-            sweep = ThresholdSweep().update(y_va, clf.predict_proba(x_va)[:, 1])
-            threshold = sweep.best_threshold("f1")
+            val_score = clf.predict_proba(x_va)[:, 1]
+            threshold = ThresholdSweep().update(y_va, val_score).best_threshold("f1")
             score = clf.predict_proba(x_te)[:, 1]
             pred = score >= threshold
             tp, fp = int(np.sum(pred & y_te)), int(np.sum(pred & ~y_te))
             fn = int(np.sum(~pred & y_te))
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            test = scores_from_counts(tp, fp, fn, int(y_te.size) - tp - fp - fn)
             print(json.dumps({
                 "benchmark": "pixel_learners", "learner": name, "split": split,
                 "seed": int(seed), "n_pixels": int(len(idx)),
-                "val_ap": float(average_precision_score(y_va, clf.predict_proba(x_va)[:, 1])),
-                "test_ap": float(average_precision_score(y_te, score)), "test_f1": f1,
+                "val_ap": float(average_precision_score(y_va, val_score)),
+                "test_ap": float(average_precision_score(y_te, score)), "test_f1": test["f1"],
                 "passes": _passes(clf), "seconds": round(time.perf_counter() - t0, 1)}),
                 flush=True)
 

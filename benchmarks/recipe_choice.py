@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 import time
+from functools import partial
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -67,7 +68,7 @@ def pixel_mlp(input_shape: tuple, width: int = 64):
     return keras.Model(inputs, outputs, name="pixel_mlp")
 
 
-def _paper_sized(build):
+def _probe_models(build):
     """Wrap ``build_model``: ``"56-paper"`` gives U-Net and FCN the matched widths, and
     ``"pixel-mlp"`` any model name the per-pixel network."""
     def wrapped(name, input_shape, config="56", **kwargs):
@@ -122,17 +123,16 @@ def main() -> None:
 
     from fcad_lib.data.study_area import load_study_area
     from fcad_lib.evaluation.baselines import run_baseline
-    from fcad_lib.training import experiments
+    from fcad_lib.training import experiments, losses
     from fcad_lib.training.experiments import (
         FACTOR_GROUPS,
         ExperimentSpec,
         prepare_data,
         run_experiment,
     )
-    experiments.build_model = _paper_sized(experiments.build_model)
-    from functools import partial
 
-    from fcad_lib.training import losses
+    # probe models and loss, for this process only: the library stays as published
+    experiments.build_model = _probe_models(experiments.build_model)
     losses.LOSSES["weighted_bce_20"] = partial(losses.WeightedBinaryCrossentropy, pos_weight=20.0)
 
     ds = load_study_area(args.area, resolution_m=12.5)
