@@ -1,0 +1,111 @@
+"""Which landslides does each learner find? Test recall by activity, networks against the GBT.
+
+For one split, every learner flags its top ``--share`` of the valid test pixels (the same
+number of pixels for each, so that no threshold choice enters). The script reports, for the
+mapped landslides of the test tiles grouped by activity (``active``, ``partial``, ``dormant``:
+``landslides.gpkg``), the share of their pixels flagged; the share of flagged pixels that lie on
+no mapped landslide; and how many of those move faster than the threshold rule's -11.8 mm/yr.
+Networks are the cached RS-DR runs of a default run; the pixel GBT is fitted again as the book
+fits it, once on every channel and, with ``--gbt-groups``, once on each group of channels
+(``pixel_gbt[optical]`` etc.), to see which cue finds which landslides.
+
+    python benchmarks/miss_kinds.py blocked:0 blocked:1 blocked:2 --cache runs/default
+    python benchmarks/miss_kinds.py blocked:0 --cache runs/default --gbt-groups
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("jobs", nargs="+", help="SPLIT:SEED")
+    parser.add_argument("--cache", type=Path, required=True)
+    parser.add_argument("--share", type=float, default=0.01,
+                        help="share of the valid test pixels each learner flags")
+    parser.add_argument("--gbt-groups", action="store_true",
+                        help="also fit the pixel GBT on each group of channels")
+    args = parser.parse_args()
+
+    import geopandas as gpd
+    import numpy as np
+    from rasterio import features
+
+    from fcad_lib.bundle import load_bundle
+    from fcad_lib.data.study_area import load_study_area
+    from fcad_lib.evaluation import stats
+    from fcad_lib.evaluation.baselines import fit_pixel_gbt, pixels
+    from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
+    from fcad_lib.training.experiments import ExperimentSpec, prepare_data
+
+    cache = args.cache.resolve()
+    ds = load_study_area("generated", resolution_m=12.5)
+    # the generated inventory, where the manifest puts it (paths relative to the project root)
+    root = Path(__file__).resolve().parents[1]
+    inventory = gpd.read_file(root / "data/generated/generated/landslides.gpkg")
+    ids = features.rasterize(zip(inventory.geometry, inventory["id"], strict=True),
+                             out_shape=ds["valid"].shape, transform=ds.rio.transform(), fill=0,
+                             dtype="int32")
+    activity = dict(zip(inventory["id"], inventory["activity"], strict=True))
+    for job in args.jobs:
+        split, seed = job.split(":")
+        found = {}
+        for path in sorted((cache / "experiments").glob(f"*_{split}_seed{seed}_*/result.json")):
+            rec = json.loads(path.read_text())
+            if ("balakot" not in path.parent.name and "bundle_dir" in rec
+                    and tuple(rec["spec"]["factors"]) == tuple(FACTOR_GROUPS["RS-DR"])):
+                found[rec["spec"]["model"]] = rec
+        data = prepare_data(ds, ExperimentSpec.from_dict(next(iter(found.values()))["spec"]))
+        sub = data.patches.subset(data.splits["test"])
+        size = sub.X.shape[1]
+        # landslide id of every valid test pixel, in the order of pixels() / model_tile_scores
+        tile_ids = np.stack([ids[r:r + size, c:c + size] for r, c in sub.origins])
+        pid = tile_ids[sub.valid[..., 0]]
+        x_tr, y_tr, _ = pixels(data, "train")
+        x_te, y_te, _ = pixels(data, "test")
+        channels = list(data.preprocessing.channels)
+        groups = {"": channels}
+        if args.gbt_groups:
+            groups.update({
+                "optical": [c for c in channels if c in OPTICAL],
+                "terrain": [c for c in channels if c in TERRAIN or c.startswith(LITHOLOGY)],
+                "no deformation": [c for c in channels if c != "deformation_rate"],
+                "deformation, slope": ["deformation_rate", "slope"]})
+        scores = {}
+        for group, cols in groups.items():
+            idx = [channels.index(c) for c in cols]
+            gbt = fit_pixel_gbt(x_tr[:, idx], y_tr, 50000, int(seed))
+            scores[f"pixel_gbt[{group}]" if group else "pixel_gbt"] = (
+                gbt.predict_proba(x_te[:, idx])[:, 1])
+        for name, rec in sorted(found.items()):
+            bundle = Path(rec["bundle_dir"])
+            model = load_bundle(bundle if bundle.is_absolute() else cache.parent.parent / bundle)[0]
+            scored = stats.model_tile_scores(model, data.arrays["test"], (0.5,), 64)
+            scores[name] = scored["prob"]
+        n_flag = int(round(args.share * len(pid)))
+        rate = x_te[:, channels.index("deformation_rate")]
+        for name, s in scores.items():
+            flagged = np.zeros(len(s), dtype=bool)
+            flagged[np.argsort(-s, kind="stable")[:n_flag]] = True
+            line = {"benchmark": "miss_kinds", "learner": name, "split": split, "seed": int(seed),
+                    "share": args.share, "label_recall": round(float(flagged[y_te].mean()), 4),
+                    "flagged_off_inventory": round(float((pid[flagged] == 0).mean()), 4)}
+            # the pixels flagged off the inventory: how many move fast (the threshold rule's
+            # -11.8 mm/yr), i.e. a deformation confounder rather than a quiet slope
+            off = flagged & (pid == 0)
+            line["off_inventory_fast"] = round(float((rate[off] <= -11.8).mean()), 4)
+            for kind in ("active", "partial", "dormant"):
+                on = np.isin(pid, [i for i, a in activity.items() if a == kind])
+                line[f"recall_{kind}"] = round(float(flagged[on].mean()), 4) if on.any() else None
+                line[f"px_{kind}"] = int(on.sum())
+            print(json.dumps(line), flush=True)
+
+
+if __name__ == "__main__":
+    main()
