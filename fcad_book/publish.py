@@ -47,7 +47,8 @@ SCHEMAS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: Copied as they are when the run wrote them.
 EXTRA_FILES = ("comparison_verdicts.csv", "ablation_verdicts.csv", "comparison_calibration.csv",
-               "comparison_calibration_intervals.csv", "balakot_calibration.csv", "hk_gains.csv")
+               "comparison_calibration_intervals.csv", "balakot_calibration.csv", "hk_gains.csv",
+               "comparison_largest_object.csv")
 HK_LABEL_SETS = ("independent", "insar_augmented")
 HK_FACTORS = ("with_dv", "without_dv", "dv_only")
 PROVENANCE_KEYS = ("git_commit", "git_dirty", "profile", "profile_sha256", "started", "finished",

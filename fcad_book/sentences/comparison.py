@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
+
 from fcad_lib.evaluation.result import ExperimentResult
 from fcad_lib.evaluation.stats import (
     COLLAPSE_F1,
@@ -23,7 +25,7 @@ from fcad_lib.evaluation.stats import (
 )
 from fcad_lib.evaluation.summaries import verdicts
 
-__all__ = ["comparison_markdown", "inconvenient_results"]
+__all__ = ["comparison_markdown", "inconvenient_results", "largest_object_markdown"]
 
 
 def _reasons(collapse_f1: float) -> dict[str, str]:
@@ -153,3 +155,53 @@ def comparison_markdown(results: Sequence[ExperimentResult], pairs: Sequence[tup
                      "small area): it checks that the pipeline works and that the networks "
                      "learn; it does not rank architectures.")
     return "\n\n".join(lines)
+
+
+def largest_object_markdown(weight: pd.DataFrame, networks: Sequence[str],
+                            baseline: str = "Pixel GBT") -> str:
+    """How much the largest test landslide weighs, split by split, in words.
+
+    Parameters
+    ----------
+    weight
+        :func:`fcad_lib.analysis.largest_object.largest_object_table`.
+    networks
+        Method labels of the networks.
+    baseline
+        The method the networks are set against.
+
+    Returns
+    -------
+    str
+        One bullet per split: the share of the positive test pixels that one landslide holds,
+        the mean test AP of the baseline and of the network with the highest mean AP without
+        it (both ways), and on how many seeds that network's AP without it is the higher.
+        Empty when ``weight`` has no row of the baseline or of a network.
+    """
+    lines = []
+    for split, part in weight.groupby("split", sort=False):
+        base = part[part["method"] == baseline].set_index("seed")
+        nets = part[part["method"].isin(networks)]
+        if base.empty or nets.empty:
+            continue
+        means = nets.groupby("method")[["ap", "ap_without_largest"]].mean()
+        best = means["ap_without_largest"].idxmax()
+        mine = nets[nets["method"] == best].set_index("seed")
+        seeds = mine.index.intersection(base.index)
+        higher = int((mine.loc[seeds, "ap_without_largest"]
+                      > base.loc[seeds, "ap_without_largest"]).sum())
+        share = part.groupby("seed")["share"].first()
+        shares = (f"{share.min():.0%}" if f"{share.min():.0%}" == f"{share.max():.0%}"
+                  else f"{share.min():.0%}-{share.max():.0%}")
+        lines.append(
+            f"- **{split} split:** the largest landslide in the test tiles holds "
+            f"{shares} of the positive test pixels "
+            f"(seed{'s' if len(share) > 1 else ''} {', '.join(str(s) for s in share.index)}). "
+            "Mean test AP with → without its "
+            f"pixels: {baseline} {base['ap'].mean():.2f} → "
+            f"{base['ap_without_largest'].mean():.2f}; {best}, the network with the highest "
+            f"mean without it, {means.loc[best, 'ap']:.2f} → "
+            f"{means.loc[best, 'ap_without_largest']:.2f}. Without it, {best}'s test AP is "
+            f"above the {baseline}'s on {higher} of {len(seeds)} seed(s). No interval is "
+            "computed for this check, so it decides no verdict.")
+    return "\n".join(lines)

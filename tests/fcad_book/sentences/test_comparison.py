@@ -34,3 +34,23 @@ def test_collapsed_and_degenerate_runs_are_named() -> None:
         "**degenerate threshold (recall > 0.9, kappa < 0.05)**: Greedy (random, seed 0)."]
     md = comparison_markdown(results, [("Dead", "Greedy")])
     assert "With one seed the intervals cover which tiles were tested" in md
+
+
+def test_largest_object_markdown_states_both_aps_and_counts_seeds():
+    import pandas as pd
+
+    from fcad_book.sentences.comparison import largest_object_markdown
+
+    rows = []
+    for seed, (share, gbt, gbt_wo, net, net_wo) in enumerate(
+            [(0.26, 0.16, 0.06, 0.13, 0.14), (0.30, 0.18, 0.08, 0.07, 0.10)]):
+        rows += [{"method": "Pixel GBT", "split": "blocked", "seed": seed, "share": share,
+                  "ap": gbt, "ap_without_largest": gbt_wo},
+                 {"method": "FC-DenseNet", "split": "blocked", "seed": seed, "share": share,
+                  "ap": net, "ap_without_largest": net_wo}]
+    text = largest_object_markdown(pd.DataFrame(rows), networks=["FC-DenseNet", "U-Net"])
+    assert "26%-30% of the positive test pixels" in text
+    assert "Pixel GBT 0.17 → 0.07" in text and "0.10 → 0.12" in text
+    assert "on 2 of 2 seed(s)" in text
+    assert "decides no verdict" in text
+    assert largest_object_markdown(pd.DataFrame(rows[:1]), networks=["U-Net"]) == ""
