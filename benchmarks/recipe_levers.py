@@ -18,8 +18,9 @@ Modes (one job per process, so that no traced model is shared between variants):
     checkpoints use the averaged weights (``keras.callbacks.SwapEMAWeights``).
 ``margin SLUG [SLUG ...]``
     no training: the cached network of each slug scored on its test tiles once as trained (each
-    64 px tile alone, zero padding around it) and once with a 16 px margin of the surrounding
-    stack, as ``fcad-predict`` maps an area (the network rebuilt at 96 px, same weights).
+    64 px tile alone, zero padding around it) and once with a margin of the surrounding stack
+    (``--margin``, 16 px by default), as ``fcad-predict`` maps an area (the network rebuilt at
+    64 + 2 x margin px, same weights).
 
     python benchmarks/recipe_levers.py ema unet:blocked:0 \
         --cache runs/default >> benchmarks/results/recipe_levers_cpu2_<date>.jsonl
