@@ -154,13 +154,16 @@ def largest_object_table(results: Sequence[ExperimentResult],
     from fcad_lib.evaluation.stats import method_label
 
     rows = []
+    ids: dict[tuple[str, int], np.ndarray] = {}  # the runs of one split and seed share it
     for result in results:
         data = data_for(result.split, result.seed)
         scored = _scores(result, data, batch_size)
         if scored is None:
             continue
-        ids = split_object_ids(data, objects)
-        row = ap_without_largest(*scored, ids)
+        key = (result.split, result.seed)
+        if key not in ids:
+            ids[key] = split_object_ids(data, objects)
+        row = ap_without_largest(*scored, ids[key])
         rows.append({"method": method_label(result), "split": result.split,
                      "seed": result.seed, **row,
                      "ap_matches_run": bool(result.ap is not None
