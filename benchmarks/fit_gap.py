@@ -56,34 +56,47 @@ def _gbt_aps(data, seed: int) -> dict[str, float]:
     return out
 
 
+def cached_networks(cache: Path, split: str, seed: int | str) -> dict[str, dict]:
+    """The cached RS-DR network records of one split and seed of a default run, by model."""
+    from fcad_lib.factors import FACTOR_GROUPS
+
+    found = {}
+    for path in sorted((cache / "experiments").glob(f"*_{split}_seed{seed}_*/result.json")):
+        rec = json.loads(path.read_text())
+        spec = rec["spec"]
+        if (spec.get("area", "generated") == "generated" and "balakot" not in path.parent.name
+                and tuple(spec["factors"]) == tuple(FACTOR_GROUPS["RS-DR"])
+                and "bundle_dir" in rec):
+            found[spec["model"]] = rec
+    if not found:
+        raise SystemExit(f"no cached RS-DR network for {split}:{seed} under {cache}")
+    return found
+
+
+def cached_model(cache: Path, record: dict):
+    """The trained network of a cached record (bundle paths are relative to the project)."""
+    from fcad_lib.bundle import load_bundle
+
+    bundle = Path(record["bundle_dir"])
+    return load_bundle(bundle if bundle.is_absolute() else cache.parent.parent / bundle)[0]
+
+
 def published(jobs: list[str], cache: Path) -> None:
     """Every split's AP of the cached RS-DR networks and of the pixel GBT."""
-    from fcad_lib.bundle import load_bundle
     from fcad_lib.data.study_area import load_study_area
-    from fcad_lib.factors import FACTOR_GROUPS
     from fcad_lib.training.experiments import ExperimentSpec, prepare_data
 
     ds = load_study_area("generated", resolution_m=12.5)
     for job in jobs:
         split, seed = job.split(":")
-        found = {}
-        for path in sorted((cache / "experiments").glob(f"*_{split}_seed{seed}_*/result.json")):
-            rec = json.loads(path.read_text())
-            spec = rec["spec"]
-            if (spec.get("area", "generated") == "generated" and "balakot" not in path.parent.name
-                    and tuple(spec["factors"]) == tuple(FACTOR_GROUPS["RS-DR"])
-                    and "bundle_dir" in rec):
-                found[spec["model"]] = rec
-        if not found:
-            raise SystemExit(f"no cached RS-DR network for {job} under {cache}")
+        found = cached_networks(cache, split, seed)
         data = prepare_data(ds, ExperimentSpec.from_dict(next(iter(found.values()))["spec"]))
         for s, ap in _gbt_aps(data, int(seed)).items():
             print(json.dumps({"benchmark": "fit_gap", "mode": "published", "model": "pixel_gbt",
                               "split": split, "seed": int(seed), "tiles": s, "ap": ap}),
                   flush=True)
         for name, rec in sorted(found.items()):
-            bundle = Path(rec["bundle_dir"])
-            model = load_bundle(bundle if bundle.is_absolute() else cache.parent.parent / bundle)[0]
+            model = cached_model(cache, rec)
             for s in SPLITS:
                 print(json.dumps({"benchmark": "fit_gap", "mode": "published", "model": name,
                                   "split": split, "seed": int(seed), "tiles": s,

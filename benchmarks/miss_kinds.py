@@ -42,14 +42,14 @@ def main() -> None:
 
     import geopandas as gpd
     import numpy as np
+    from fit_gap import cached_model, cached_networks
     from rasterio import features
-    from sklearn.metrics import average_precision_score
 
-    from fcad_lib.bundle import load_bundle
+    from fcad_lib.analysis.largest_object import ap_without_largest, split_object_ids
     from fcad_lib.data.study_area import load_study_area
     from fcad_lib.evaluation import stats
     from fcad_lib.evaluation.baselines import fit_pixel_gbt, pixels
-    from fcad_lib.factors import FACTOR_GROUPS, LITHOLOGY, OPTICAL, TERRAIN
+    from fcad_lib.factors import LITHOLOGY, OPTICAL, TERRAIN
     from fcad_lib.training.experiments import ExperimentSpec, prepare_data
 
     cache = args.cache.resolve()
@@ -63,18 +63,10 @@ def main() -> None:
     activity = dict(zip(inventory["id"], inventory["activity"], strict=True))
     for job in args.jobs:
         split, seed = job.split(":")
-        found = {}
-        for path in sorted((cache / "experiments").glob(f"*_{split}_seed{seed}_*/result.json")):
-            rec = json.loads(path.read_text())
-            if ("balakot" not in path.parent.name and "bundle_dir" in rec
-                    and tuple(rec["spec"]["factors"]) == tuple(FACTOR_GROUPS["RS-DR"])):
-                found[rec["spec"]["model"]] = rec
+        found = cached_networks(cache, split, seed)
         data = prepare_data(ds, ExperimentSpec.from_dict(next(iter(found.values()))["spec"]))
-        sub = data.patches.subset(data.splits["test"])
-        size = sub.X.shape[1]
         # landslide id of every valid test pixel, in the order of pixels() / model_tile_scores
-        tile_ids = np.stack([ids[r:r + size, c:c + size] for r, c in sub.origins])
-        pid = tile_ids[sub.valid[..., 0]]
+        pid = split_object_ids(data, ids)
         x_tr, y_tr, _ = pixels(data, "train")
         x_te, y_te, _ = pixels(data, "test")
         channels = list(data.preprocessing.channels)
@@ -92,15 +84,11 @@ def main() -> None:
             scores[f"pixel_gbt[{group}]" if group else "pixel_gbt"] = (
                 gbt.predict_proba(x_te[:, idx])[:, 1])
         for name, rec in sorted(found.items()):
-            bundle = Path(rec["bundle_dir"])
-            model = load_bundle(bundle if bundle.is_absolute() else cache.parent.parent / bundle)[0]
-            scored = stats.model_tile_scores(model, data.arrays["test"], (0.5,), 64)
+            scored = stats.model_tile_scores(cached_model(cache, rec), data.arrays["test"],
+                                             (0.5,), 64)
             scores[name] = scored["prob"]
         n_flag = int(round(args.share * len(pid)))
         in_test = [i for i in np.unique(pid) if i]
-        sizes = {i: int((pid == i).sum()) for i in in_test}
-        largest = max(sizes, key=sizes.get)
-        rest = pid != largest
         rate = x_te[:, channels.index("deformation_rate")]
         for name, s in scores.items():
             flagged = np.zeros(len(s), dtype=bool)
@@ -119,11 +107,13 @@ def main() -> None:
                 kind_ids = [i for i in in_test if activity[i] == kind]
                 line[f"n_{kind}"] = len(kind_ids)
                 line[f"found_{kind}"] = int(sum(flagged[pid == i].mean() >= 0.25 for i in kind_ids))
+            weight = ap_without_largest(s, y_te, pid)
+            largest = weight["largest_object"]
             line.update(
-                ap=round(float(average_precision_score(y_te, s)), 4),
-                ap_without_largest=round(float(average_precision_score(y_te[rest], s[rest])), 4),
-                largest_id=int(largest), largest_activity=activity[largest],
-                largest_px=sizes[largest], positive_px=int(y_te.sum()),
+                ap=round(weight["ap"], 4),
+                ap_without_largest=round(weight["ap_without_largest"], 4),
+                largest_id=largest, largest_activity=activity[largest],
+                largest_px=weight["largest_px"], positive_px=weight["positive_px"],
                 largest_recall=round(float(flagged[pid == largest].mean()), 4))
             print(json.dumps(line), flush=True)
 

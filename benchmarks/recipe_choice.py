@@ -49,7 +49,6 @@ VARIANTS: dict[str, dict] = {
     "dihedral": {"augment": "dihedral"},
     # every input channel piecewise-linearly encoded on 16 quantile bins (with_ple)
     "ple": {"model_config": "compact-ple"},
-    "dihedral-2000": {"augment": "dihedral", "epochs": 20, "early_stopping_patience": None},
     "2000-steps": {"epochs": 20},  # with --epochs 10 --steps 100 (the default profile's)
     "previous-recipe": {"sampling": "grid", "loss": "bce", "lr_schedule": "constant",
                         "monitor": "val_loss", "oversample": 2, "learning_rate": 1e-3,
@@ -321,7 +320,8 @@ def main() -> None:
                     model_config="compact", patch_size=64, stride=64, batch_size=8,
                     epochs=args.epochs, steps_per_epoch=args.steps, learning_rate=3e-3)
         data = prepare_data(ds, ExperimentSpec(model="unet", **base))
-        PLE_EDGES[0] = ple_edges(data.arrays["train"], seed=int(seed))
+        if any(VARIANTS[v].get("model_config", "").endswith("-ple") for v in args.variants):
+            PLE_EDGES[0] = ple_edges(data.arrays["train"], seed=int(seed))
         print(json.dumps({"benchmark": "recipe_choice", "split": split, "seed": int(seed),
                           "n_patches": {k: int(len(v)) for k, v in data.splits.items()}}),
               flush=True)

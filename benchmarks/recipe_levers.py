@@ -120,7 +120,7 @@ def margin_scores(slugs: list[str], cache: Path, margin: int = MARGIN) -> None:
     import numpy as np
     from sklearn.metrics import average_precision_score
 
-    from fcad_lib.analysis.largest_object import label_objects
+    from fcad_lib.analysis.largest_object import ap_without_largest, label_objects
     from fcad_lib.data.study_area import load_study_area
     from fcad_lib.models import build_model
     from fcad_lib.training.experiments import ExperimentSpec, prepare_data
@@ -162,14 +162,11 @@ def margin_scores(slugs: list[str], cache: Path, margin: int = MARGIN) -> None:
                     ids.append(objects[r:r + s, c:c + s][ok])
             prob, label, obj = (np.concatenate(v) for v in (probs, labels, ids))
             line[f"test_ap_margin{m}"] = float(average_precision_score(label, prob))
-            counts = np.bincount(obj[label])
-            counts[0] = 0
-            largest = int(np.argmax(counts))
-            rest = obj != largest
+            weight = ap_without_largest(prob, label, obj)
             flagged = prob >= np.quantile(prob, 0.99)
-            line[f"test_ap_without_largest_margin{m}"] = float(
-                average_precision_score(label[rest], prob[rest]))
-            line[f"largest_flagged_margin{m}"] = float(flagged[obj == largest].mean())
+            line[f"test_ap_without_largest_margin{m}"] = weight["ap_without_largest"]
+            line[f"largest_flagged_margin{m}"] = float(
+                flagged[obj == weight["largest_object"]].mean())
         print(json.dumps(line), flush=True)
 
 
