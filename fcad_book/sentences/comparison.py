@@ -175,7 +175,8 @@ def largest_object_markdown(weight: pd.DataFrame, networks: Sequence[str],
     str
         One bullet per split: the share of the positive test pixels that one landslide holds,
         the mean test AP of the baseline and of the network with the highest mean AP without
-        it (both ways), and on how many seeds that network's AP without it is the higher.
+        it (both ways), on how many seeds where both runs learnt that network's AP without it is
+        the higher, and the runs that did not learn (when ``weight`` has a ``learnt`` column).
         Empty when ``weight`` has no row of the baseline or of a network.
     """
     lines = []
@@ -187,9 +188,15 @@ def largest_object_markdown(weight: pd.DataFrame, networks: Sequence[str],
         means = nets.groupby("method")[["ap", "ap_without_largest"]].mean()
         best = means["ap_without_largest"].idxmax()
         mine = nets[nets["method"] == best].set_index("seed")
+        # a comparison only where both runs learnt (fcad_lib.evaluation.runs.learnt)
         seeds = mine.index.intersection(base.index)
+        if "learnt" in part:
+            seeds = seeds[mine.loc[seeds, "learnt"].to_numpy() & base.loc[seeds, "learnt"]
+                          .to_numpy()]
         higher = int((mine.loc[seeds, "ap_without_largest"]
                       > base.loc[seeds, "ap_without_largest"]).sum())
+        failed = ([f"{r.method} (seed {r.seed})" for r in part.itertuples() if not r.learnt]
+                  if "learnt" in part else [])
         share = part.groupby("seed")["share"].first()
         shares = (f"{share.min():.0%}" if f"{share.min():.0%}" == f"{share.max():.0%}"
                   else f"{share.min():.0%}-{share.max():.0%}")
@@ -202,6 +209,8 @@ def largest_object_markdown(weight: pd.DataFrame, networks: Sequence[str],
             f"{base['ap_without_largest'].mean():.2f}; {best}, the network with the highest "
             f"mean without it, {means.loc[best, 'ap']:.2f} → "
             f"{means.loc[best, 'ap_without_largest']:.2f}. Without it, {best}'s test AP is "
-            f"above the {baseline}'s on {higher} of {len(seeds)} seed(s). No interval is "
-            "computed for this check, so it decides no verdict.")
+            f"above the {baseline}'s on {higher} of {len(seeds)} seed(s) where both runs "
+            "learnt. No interval is computed for this check, so it decides no verdict."
+            + (f" Runs that did not learn by the book's rule, compared with nothing: "
+               f"{', '.join(failed)}." if failed else ""))
     return "\n".join(lines)

@@ -148,9 +148,11 @@ def largest_object_table(results: Sequence[ExperimentResult],
     -------
     pandas.DataFrame
         One row per run: ``method``, ``split``, ``seed``, the fields of
-        :func:`ap_without_largest`, and ``ap_matches_run``: whether the AP over all test
-        pixels equals the run's own (the scores recomputed here are the run's).
+        :func:`ap_without_largest`, ``learnt`` (the book's rule,
+        :func:`fcad_lib.evaluation.runs.learnt`) and ``ap_matches_run``: whether the AP over
+        all test pixels equals the run's own (the scores recomputed here are the run's).
     """
+    from fcad_lib.evaluation.runs import learnt
     from fcad_lib.evaluation.stats import method_label
 
     rows = []
@@ -165,7 +167,7 @@ def largest_object_table(results: Sequence[ExperimentResult],
             ids[key] = split_object_ids(data, objects)
         row = ap_without_largest(*scored, ids[key])
         rows.append({"method": method_label(result), "split": result.split,
-                     "seed": result.seed, **row,
+                     "seed": result.seed, **row, "learnt": learnt(result),
                      "ap_matches_run": bool(result.ap is not None
                                             and np.isclose(row["ap"], result.ap, atol=1e-6))})
     return pd.DataFrame(rows)

@@ -54,3 +54,19 @@ def test_largest_object_markdown_states_both_aps_and_counts_seeds():
     assert "on 2 of 2 seed(s)" in text
     assert "decides no verdict" in text
     assert largest_object_markdown(pd.DataFrame(rows[:1]), networks=["U-Net"]) == ""
+
+
+def test_largest_object_markdown_compares_only_runs_that_learnt():
+    import pandas as pd
+
+    from fcad_book.sentences.comparison import largest_object_markdown
+
+    rows = []
+    for seed, net_learnt in ((0, True), (1, False)):
+        rows += [{"method": "Pixel GBT", "split": "blocked", "seed": seed, "share": 0.3,
+                  "ap": 0.17, "ap_without_largest": 0.06, "learnt": True},
+                 {"method": "FC-DenseNet", "split": "blocked", "seed": seed, "share": 0.3,
+                  "ap": 0.13, "ap_without_largest": 0.14, "learnt": net_learnt}]
+    text = largest_object_markdown(pd.DataFrame(rows), networks=["FC-DenseNet"])
+    assert "on 1 of 1 seed(s) where both runs learnt" in text
+    assert "did not learn by the book's rule, compared with nothing: FC-DenseNet (seed 1)" in text
